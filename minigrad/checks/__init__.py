@@ -1,0 +1,13 @@
+"""Self-checks for the course's exercises: `from minigrad import checks`, then `checks.check_...(your_function)`.
+
+Each notebook's checkers live in their own module (`nb01`, `nb02`, ...) and are
+all available here.
+"""
+from .verdict import attempt, compare, failed, not_done, passed  # noqa: F401
+from .nb00 import *  # noqa: F401,F403
+from .nb01 import *  # noqa: F401,F403
+from .nb02 import *  # noqa: F401,F403
+from .nb03 import *  # noqa: F401,F403
+from .nb04 import *  # noqa: F401,F403
+from .nb05 import *  # noqa: F401,F403
+from .nb06 import *  # noqa: F401,F403

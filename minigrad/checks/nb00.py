@@ -1,0 +1,2 @@
+"""Checkers for notebook 00."""
+__all__: list[str] = []

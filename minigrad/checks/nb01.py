@@ -1,0 +1,2 @@
+"""Checkers for notebook 01."""
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""Checkers for notebook 02."""
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""Checkers for notebook 05."""
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""Checkers for notebook 06."""
+__all__: list[str] = []

@@ -1,0 +1,197 @@
+"""A scalar autograd engine: one class, `Value`, in the spirit of micrograd.
+
+Every operation creates a new `Value` that remembers its inputs (`_prev`) and the
+local derivative of its output with respect to each input (`_local`), computed
+during the forward pass. The backward pass is then the chain rule, applied in
+reverse topological order:
+
+    for every node v, for every input u of v:   u.grad += (dv/du) * v.grad
+
+Storing numbers instead of closures keeps each node small (`__slots__`) and makes
+the backward pass a single loop with no function calls.
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable, Union
+
+Number = Union[int, float]
+
+
+class Value:
+    """A scalar that records the operations applied to it.
+
+    Attributes:
+        data: the number this node holds.
+        grad: d(output)/d(this node), filled in by `backward()` (0.0 before).
+    """
+
+    __slots__ = ("data", "grad", "_prev", "_local", "_op", "label")
+
+    def __init__(self, data: Number, _prev: tuple = (), _local: tuple = (), _op: str = "", label: str = ""):
+        self.data = float(data)
+        self.grad = 0.0
+        self._prev = _prev
+        self._local = _local
+        self._op = _op
+        self.label = label
+
+    # --- arithmetic: each returns a node with its local derivatives ---------------
+
+    def __add__(self, other: Value | Number) -> Value:
+        """d(a+b)/da = 1, d(a+b)/db = 1."""
+        if other.__class__ is not Value:
+            other = Value(other)
+        return Value(self.data + other.data, (self, other), (1.0, 1.0), "+")
+
+    def __mul__(self, other: Value | Number) -> Value:
+        """d(ab)/da = b, d(ab)/db = a."""
+        if other.__class__ is not Value:
+            other = Value(other)
+        return Value(self.data * other.data, (self, other), (other.data, self.data), "*")
+
+    def __pow__(self, exponent: Value | Number) -> Value:
+        """d(a^n)/da = n a^(n-1); with a Value exponent also d(a^b)/db = a^b ln a.
+
+        A negative base with a Value exponent has no real logarithm: the
+        result's data is nan where Python would raise or return a complex number.
+        """
+        a = self.data
+        if exponent.__class__ is not Value:
+            n = float(exponent)
+            out = _real_pow(a, n)
+            return Value(out, (self,), (n * _real_pow(a, n - 1.0),), f"**{exponent:g}")
+        b = exponent.data
+        out = _real_pow(a, b)
+        d_base = b * _real_pow(a, b - 1.0)
+        d_exp = out * math.log(a) if a > 0 else (0.0 if a == 0 and b > 0 else math.nan)
+        return Value(out, (self, exponent), (d_base, d_exp), "**")
+
+    def __neg__(self) -> Value:
+        return Value(-self.data, (self,), (-1.0,), "neg")
+
+    def __sub__(self, other: Value | Number) -> Value:
+        """d(a-b)/da = 1, d(a-b)/db = -1."""
+        if other.__class__ is not Value:
+            other = Value(other)
+        return Value(self.data - other.data, (self, other), (1.0, -1.0), "-")
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2."""
+        if other.__class__ is not Value:
+            other = Value(other)
+        b = other.data
+        return Value(self.data / b, (self, other), (1.0 / b, -self.data / (b * b)), "/")
+
+    def __radd__(self, other: Number) -> Value:
+        return self + other
+
+    def __rmul__(self, other: Number) -> Value:
+        return self * other
+
+    def __rsub__(self, other: Number) -> Value:
+        return Value(other) - self
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return Value(other) / self
+
+    def __rpow__(self, base: Number) -> Value:
+        return Value(base) ** self
+
+    # --- elementary functions ----------------------------------------------------
+
+    def exp(self) -> Value:
+        """d(e^a)/da = e^a."""
+        out = math.exp(self.data)
+        return Value(out, (self,), (out,), "exp")
+
+    def log(self) -> Value:
+        """d(ln a)/da = 1/a (nan for a < 0, -inf at 0, as NumPy would give)."""
+        a = self.data
+        out = math.log(a) if a > 0 else (-math.inf if a == 0 else math.nan)
+        return Value(out, (self,), (1.0 / a if a != 0 else math.inf,), "log")
+
+    def tanh(self) -> Value:
+        """d(tanh a)/da = 1 - tanh(a)^2."""
+        t = math.tanh(self.data)
+        return Value(t, (self,), (1.0 - t * t,), "tanh")
+
+    def sigmoid(self) -> Value:
+        """s(a) = 1/(1+e^-a); ds/da = s(1-s). Written so that no exp overflows."""
+        a = self.data
+        if a >= 0:
+            s = 1.0 / (1.0 + math.exp(-a))
+        else:
+            e = math.exp(a)
+            s = e / (1.0 + e)
+        return Value(s, (self,), (s * (1.0 - s),), "sigmoid")
+
+    def relu(self) -> Value:
+        """relu(a) = max(a, 0); derivative 1 for a > 0, else 0."""
+        a = self.data
+        return Value(a if a > 0 else 0.0, (self,), (1.0 if a > 0 else 0.0,), "relu")
+
+    # --- the backward pass -------------------------------------------------------
+
+    def backward(self) -> None:
+        """Fill in `grad` of every node that this one depends on.
+
+        Sets d(self)/d(self) = 1 and applies the chain rule in reverse
+        topological order. Gradients of leaves (Values made by the user)
+        *accumulate*: calling `backward()` twice without zeroing them doubles
+        them, exactly as in PyTorch. Gradients of intermediate nodes are reset
+        at the start of each call, so they always hold this call's values.
+        """
+        order = topological_order(self)
+        for node in order:
+            if node._prev:
+                node.grad = 0.0
+        self.grad += 1.0
+        for node in reversed(order):
+            g = node.grad
+            for child, local in zip(node._prev, node._local):
+                child.grad += local * g
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data:.4g}, grad={self.grad:.4g})"
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node reachable from `root`, each after all of its inputs.
+
+    Iterative depth-first search (no recursion), so a chain of a million nodes
+    needs no change to Python's recursion limit.
+    """
+    order: list[Value] = []
+    visited: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for child in node._prev:
+            if id(child) not in visited:
+                stack.append((child, False))
+    return order
+
+
+def _real_pow(a: float, b: float) -> float:
+    """a**b as a real number: nan where the real power does not exist, inf on overflow or 0**-n."""
+    try:
+        out = a ** b
+    except ZeroDivisionError:
+        return math.inf
+    except OverflowError:
+        return math.inf
+    return out if isinstance(out, float) else math.nan
+
+
+def value_sum(values: Iterable[Value | Number]) -> Value:
+    """sum of many Values as one node: d(sum)/dx_i = 1 for each input."""
+    nodes = tuple(v if isinstance(v, Value) else Value(v) for v in values)
+    return Value(math.fsum(v.data for v in nodes), nodes, (1.0,) * len(nodes), "sum")
