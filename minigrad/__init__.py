@@ -7,9 +7,10 @@
 """
 from .autograd import is_grad_enabled, no_grad
 from .backend import cuda_available, cuda_status, manual_seed
-from . import functional
+from . import data, functional, nn, optim
 from .creation import arange, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from .tensor import ShapeError, Tensor, concatenate, matmul, stack
+from .serialization import load, save
 from .gradcheck import GradcheckError, gradcheck
 from .value import Value
 
@@ -18,5 +19,5 @@ __version__ = "0.1.0"
 __all__ = [
     "Value", "Tensor", "no_grad", "is_grad_enabled", "ShapeError",
     "tensor", "zeros", "ones", "full", "randn", "rand", "arange", "zeros_like", "ones_like", "manual_seed",
-    "matmul", "concatenate", "stack", "gradcheck", "GradcheckError", "functional", "cuda_available", "cuda_status",
+    "matmul", "concatenate", "stack", "gradcheck", "GradcheckError", "functional", "nn", "optim", "data", "save", "load", "cuda_available", "cuda_status",
 ]

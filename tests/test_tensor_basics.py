@@ -176,3 +176,13 @@ def test_cuda_available_never_raises():
     assert mg.cuda_available() in (True, False)
     ok, why = mg.cuda_status()
     assert isinstance(why, str) and why
+
+
+def test_tensors_can_be_deep_copied_and_pickled():
+    import copy
+    import pickle
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    for clone in (copy.deepcopy(x), pickle.loads(pickle.dumps(x))):
+        np.testing.assert_array_equal(clone.numpy(), x.numpy())
+        assert clone.device == x.device and clone.requires_grad
