@@ -15,9 +15,38 @@ import numpy as np
 from .tensor import ShapeError, Tensor, unbroadcast
 
 __all__ = [
-    "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax",
+    "linear", "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax",
     "mse_loss", "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "dropout",
 ]
+
+
+# --- layers --------------------------------------------------------------------
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x W^T + b for x of shape (..., in), W of shape (out, in), b of shape (out,).
+
+    With G = dL/dy:  dL/dx = G W,  dL/dW = G^T x (summed over the batch),
+    dL/db = G summed over the batch. One graph node instead of three.
+    """
+    if x.ndim != 2:
+        out = x @ weight.T
+        return out + bias if bias is not None else out
+    if x.shape[1] != weight.shape[1]:
+        raise ShapeError(f"linear: input of shape {x.shape} has {x.shape[1]} features, "
+                         f"but the weight of shape {weight.shape} expects {weight.shape[1]}")
+    xp, X, W = x._backend.xp, x.data, weight.data
+    out = xp.matmul(X, W.mT)
+    if bias is not None:
+        out += bias.data
+
+    def backward(g):
+        gx = xp.matmul(g, W) if x.requires_grad else None
+        gw = xp.matmul(g.mT, X) if weight.requires_grad else None
+        gb = xp.sum(g, axis=0) if bias is not None and bias.requires_grad else None
+        return gx, gw, gb
+    parents = (x, weight) if bias is None else (x, weight, bias)
+    return x._result(out, parents, backward, "linear")
 
 
 # --- activations ---------------------------------------------------------------

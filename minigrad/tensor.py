@@ -373,11 +373,10 @@ class Tensor:
         """relu(a) = max(a, 0); derivative 1 where a > 0, else 0."""
         xp, a = self._backend.xp, self.data
         positive = a > 0
-        out = xp.where(positive, a, xp.zeros_like(a))
 
         def backward(g):
-            return (xp.where(positive, g, xp.zeros_like(g)),)
-        return self._result(out, (self,), backward, "relu")
+            return (xp.where(positive, g, 0.0),)
+        return self._result(xp.where(positive, a, 0.0), (self,), backward, "relu")
 
     def abs(self) -> Tensor:
         """d|a|/da = sign(a) (0 at 0, as in PyTorch)."""
@@ -442,12 +441,12 @@ class Tensor:
 
     def transpose(self, *axes: int | Sequence[int]) -> Tensor:
         """Permute the axes (reverse them when none are given); the gradient is permuted back."""
-        xp = self._backend.xp
-        axes = _shape_arg(axes) or tuple(reversed(range(self.ndim)))
-        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
-            raise ShapeError(f"transpose{axes} is not a permutation of the {self.ndim} axes of shape {self.shape}")
-        axes = tuple(a % self.ndim for a in axes)
-        inverse = tuple(int(i) for i in np.argsort(axes))
+        xp, ndim = self._backend.xp, self.data.ndim
+        axes = _shape_arg(axes) or tuple(range(ndim - 1, -1, -1))
+        if sorted(a % max(ndim, 1) for a in axes) != list(range(ndim)):
+            raise ShapeError(f"transpose{axes} is not a permutation of the {ndim} axes of shape {self.shape}")
+        axes = tuple(a % ndim for a in axes)
+        inverse = tuple(sorted(range(ndim), key=axes.__getitem__))
 
         def backward(g):
             return (xp.permute_dims(g, inverse),)
@@ -596,6 +595,8 @@ def _broadcastable(a: tuple, b: tuple) -> bool:
 def _normalize_axes(axis: Any, ndim: int) -> tuple:
     if axis is None:
         return tuple(range(ndim))
+    if axis.__class__ is int and 0 <= axis < ndim:
+        return (axis,)
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     for a in axes:
         if not -ndim <= a < max(ndim, 1):

@@ -179,3 +179,21 @@ def test_astype_casts_gradient_back():
     (x.double() * 3).sum().backward()
     assert x.grad.dtype == x.dtype
     np.testing.assert_allclose(x._backend.to_numpy(x.grad), [3.0, 3.0])
+
+
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_linear_is_x_times_w_transposed_plus_b(with_bias, rng):
+    x, w, b = rng.normal(size=(5, 3)), rng.normal(size=(4, 3)), rng.normal(size=(4,))
+    arrays = [x, w, b] if with_bias else [x, w]
+    assert mg.gradcheck(F.linear, [leaf(a) for a in arrays])
+    grads_match_torch(F.linear, torch.nn.functional.linear if torch else None, arrays)
+
+
+def test_linear_on_batched_input_matches_matmul(rng):
+    x, w, b = rng.normal(size=(2, 5, 3)), rng.normal(size=(4, 3)), rng.normal(size=(4,))
+    assert mg.gradcheck(F.linear, [leaf(x), leaf(w), leaf(b)])
+
+
+def test_linear_shape_error_names_the_features():
+    with pytest.raises(mg.ShapeError, match=r"input of shape \(2, 5\) has 5 features.*expects 3"):
+        F.linear(mg.zeros(2, 5), mg.zeros(4, 3))

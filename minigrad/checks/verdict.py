@@ -15,19 +15,43 @@ import numpy as np
 PASS, FAIL, TODO = "✅", "❌", "⏳"
 
 
-def passed(message: str) -> bool:
+class Verdict:
+    """True or False, as a checker's answer; a notebook shows only the printed message, not this value."""
+
+    __slots__ = ("ok",)
+
+    def __init__(self, ok: bool):
+        self.ok = bool(ok)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __eq__(self, other: object) -> bool:
+        return self.ok == bool(other) if isinstance(other, (bool, Verdict)) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.ok)
+
+    def __repr__(self) -> str:
+        return f"Verdict({self.ok})"
+
+    def _ipython_display_(self) -> None:
+        """The message was printed already: display nothing more."""
+
+
+def passed(message: str) -> Verdict:
     print(f"{PASS} {message}")
-    return True
+    return Verdict(True)
 
 
-def failed(message: str) -> bool:
+def failed(message: str) -> Verdict:
     print(f"{FAIL} {message}")
-    return False
+    return Verdict(False)
 
 
-def not_done(name: str) -> bool:
+def not_done(name: str) -> Verdict:
     print(f"{TODO} {name} is not done yet: replace `raise NotImplementedError` with your code, then run this check again.")
-    return False
+    return Verdict(False)
 
 
 def attempt(fn: Callable, *args: Any, name: str | None = None, **kwargs: Any) -> tuple[bool, Any]:
@@ -55,7 +79,7 @@ def as_array(value: Any) -> np.ndarray:
     return np.asarray(value, dtype=np.float64)
 
 
-def compare(what: str, got: Any, expected: Any, atol: float = 1e-6, rtol: float = 1e-4) -> bool:
+def compare(what: str, got: Any, expected: Any, atol: float = 1e-6, rtol: float = 1e-4) -> Verdict:
     """One verdict: is `got` close to `expected`? If not, say which element differs and by how much."""
     try:
         mine, ref = as_array(got), as_array(expected)
@@ -65,15 +89,15 @@ def compare(what: str, got: Any, expected: Any, atol: float = 1e-6, rtol: float 
         return failed(f"{what}: shape {mine.shape}, expected {ref.shape}")
     close = np.isclose(mine, ref, atol=atol, rtol=rtol, equal_nan=True)
     if close.all():
-        return True
+        return Verdict(True)
     where = tuple(int(i) for i in np.argwhere(~close)[0])
     at = f" at index {where}" if where else ""
     return failed(f"{what}{at}: you have {mine[where]:.6g}, expected {ref[where]:.6g} "
                   f"(off by {mine[where] - ref[where]:.3g}; {int((~close).sum())} of {close.size} values differ)")
 
 
-def check_all(title: str, results: list[bool]) -> bool:
+def check_all(title: str, results: list) -> Verdict:
     """Print the overall verdict after several comparisons (each already printed its failure)."""
     if all(results):
         return passed(title)
-    return False
+    return Verdict(False)

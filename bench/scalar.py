@@ -1,0 +1,91 @@
+"""minigrad.Value against micrograd on micrograd's own demo, and a 1,000,000-node chain.
+
+    python bench/scalar.py            (needs `pip install micrograd`, for the benchmark only)
+
+The demo: an MLP 2-16-16-1 (ReLU) on 100 two-moons points, max-margin loss plus
+L2 regularisation (alpha 1e-4), one full step: forward, zero_grad, backward, SGD
+update. Both engines start from the same weights and must reach the same loss.
+"""
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import table, time_alternately, write_results  # noqa: E402
+
+from minigrad import Value  # noqa: E402
+from minigrad.data import make_moons  # noqa: E402
+from minigrad.scalar import MLP  # noqa: E402
+
+try:
+    from micrograd.engine import Value as MicroValue
+    from micrograd.nn import MLP as MicroMLP
+except ImportError:
+    sys.exit("bench/scalar.py compares with micrograd: pip install micrograd")
+
+
+def demo_step(model, value_type, X, y, learning_rate=0.5):
+    """One step of micrograd's demo.ipynb; returns the loss."""
+    inputs = [[value_type(float(a)), value_type(float(b))] for a, b in X]
+    scores = [model(x) for x in inputs]
+    losses = [(1 + -float(yi) * score).relu() for yi, score in zip(y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = 1e-4 * sum(p * p for p in model.parameters())
+    total = data_loss + reg_loss
+    model.zero_grad()
+    total.backward()
+    for p in model.parameters():
+        p.data -= learning_rate * p.grad
+    return total.data
+
+
+def chain_backward(value_type, n=1_000_000):
+    x = value_type(1.0)
+    y = x
+    for _ in range(n):
+        y = y + 1.0
+    y.backward()
+    return x.grad
+
+
+def main() -> None:
+    X, y = make_moons(100, noise=0.1, seed=1)
+    y = 2 * y - 1
+    random.seed(1337)
+    theirs = MicroMLP(2, [16, 16, 1])
+    ours = MLP(2, [16, 16, 1], activation="relu", seed=0)
+    for mine, reference in zip(ours.parameters(), theirs.parameters()):
+        mine.data = reference.data
+
+    losses = [(demo_step(ours, Value, X, y), demo_step(theirs, MicroValue, X, y)) for _ in range(3)]
+    worst = max(abs(a - b) for a, b in losses)
+    print(f"same start, 3 steps: losses {[f'{a:.12f}' for a, _ in losses]}, largest difference {worst:.2e}")
+    assert worst < 1e-9, "the two engines disagree"
+
+    demo = time_alternately({"minigrad": lambda: demo_step(ours, Value, X, y),
+                             "micrograd": lambda: demo_step(theirs, MicroValue, X, y)}, repeats=15, warmup=2)
+    sys.setrecursionlimit(10_000)  # micrograd's recursive topological sort needs more; minigrad's is iterative
+    chain = time_alternately({"minigrad": lambda: chain_backward(Value)}, repeats=3, warmup=1)
+    try:
+        chain.update(time_alternately({"micrograd": lambda: chain_backward(MicroValue)}, repeats=3, warmup=1))
+    except RecursionError:
+        chain["micrograd"] = {"error": "RecursionError: its recursive topological sort cannot walk the chain"}
+
+    speedup = demo["micrograd"]["median_s"] / demo["minigrad"]["median_s"]
+    rows = [["demo step", f"{demo['minigrad']['median_s'] * 1e3:.1f} ms", f"{demo['micrograd']['median_s'] * 1e3:.1f} ms",
+             f"{speedup:.1f}x"]]
+    mc = chain["micrograd"]
+    rows.append(["1,000,000-node chain", f"{chain['minigrad']['median_s']:.2f} s",
+                 f"{mc['median_s']:.2f} s" if "median_s" in mc else "RecursionError",
+                 f"{mc['median_s'] / chain['minigrad']['median_s']:.1f}x" if "median_s" in mc else "-"])
+    print(table(rows, ["benchmark", "minigrad", "micrograd", "minigrad faster by"]))
+    path = write_results("scalar", "python bench/scalar.py",
+                         {"demo_step": demo, "demo_speedup": speedup, "demo_loss_max_difference": worst,
+                          "chain_1e6": chain})
+    print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+
+
+if __name__ == "__main__":
+    main()
