@@ -154,9 +154,22 @@ def _index_to_numpy(index: Any) -> Any:
 
 
 def _cupy_scatter_add(target: Any, index: Any, values: Any) -> Any:
+    """target[index] += values on the GPU, accumulating repeats.
+
+    cupyx.scatter_add relies on CUDA's atomicAdd, which it offers for float32
+    (and some integer types) only. For any other dtype, float64 included, each
+    picked element's flat position is found by indexing an array of positions
+    the same way, and `bincount` sums the values that land on each position.
+    """
+    import cupy
     import cupyx
-    cupyx.scatter_add(target, index, values)
-    return target
+    if target.dtype == cupy.float32:
+        cupyx.scatter_add(target, index, values)
+        return target
+    positions = cupy.arange(target.size).reshape(target.shape)[index]
+    weights = cupy.broadcast_to(values, positions.shape)
+    sums = cupy.bincount(positions.ravel(), weights=weights.ravel(), minlength=target.size)
+    return target + sums.reshape(target.shape).astype(target.dtype)
 
 
 def dtype_name(dtype: Any) -> str:
@@ -223,11 +236,23 @@ def _make_backend(device: str) -> Backend:
     if not ok:
         raise DeviceError(f"device {device!r} is not usable: {why}")
     import cupy
+    _check_cupy_namespace(cupy)
     index = int(device.split(":")[1])
     if index >= cupy.cuda.runtime.getDeviceCount():
         raise DeviceError(f"device {device!r} does not exist: this machine has "
                           f"{cupy.cuda.runtime.getDeviceCount()} GPU(s)")
     return Backend("cupy", cupy, device)
+
+
+_STANDARD_NAMES = ("astype", "concat", "permute_dims", "isdtype", "matmul", "broadcast_to", "expand_dims")
+
+
+def _check_cupy_namespace(cupy: Any) -> None:
+    """CuPy >= 14 mirrors NumPy 2, whose main namespace follows the array API standard."""
+    missing = [name for name in _STANDARD_NAMES if not hasattr(cupy, name)]
+    if missing or not hasattr(cupy.ndarray, "mT"):
+        raise DeviceError(f"CuPy {cupy.__version__} lacks array API calls minigrad needs "
+                          f"({', '.join(missing) or 'ndarray.mT'}): install cupy-cuda12x>=14")
 
 
 def backend_of_array(array: Any) -> Backend:

@@ -1,0 +1,66 @@
+"""Devices without a GPU: cuda_available() never raises, whatever is installed."""
+import sys
+import types
+
+import pytest
+
+import minigrad as mg
+from minigrad import backend
+
+
+def fake_cupy(failure):
+    """A stand-in for CuPy installed on a machine whose CUDA runtime fails as given."""
+    class CUDARuntimeError(RuntimeError):
+        pass
+
+    def get_device_count():
+        if failure == "no driver":
+            raise CUDARuntimeError("cudaErrorInsufficientDriver: CUDA driver version is insufficient")
+        return 0
+
+    module = types.ModuleType("cupy")
+    module.cuda = types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=get_device_count))
+    return module
+
+
+@pytest.mark.parametrize("failure, words", [("no driver", "CUDA cannot run (CUDARuntimeError"),
+                                            ("no gpu", "no GPU was found")])
+def test_cupy_installed_but_unusable(monkeypatch, failure, words):
+    monkeypatch.setitem(sys.modules, "cupy", fake_cupy(failure))
+    assert mg.cuda_available() is False
+    ok, why = mg.cuda_status()
+    assert not ok and words in why
+
+
+def test_no_cupy_at_all(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cupy", None)  # import cupy raises ImportError
+    ok, why = mg.cuda_status()
+    assert not ok and "CuPy is not installed" in why
+
+
+def test_cuda_device_says_why_it_is_unusable(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cupy", fake_cupy("no driver"))
+    monkeypatch.setattr(backend, "_BACKENDS", {})
+    with pytest.raises(RuntimeError, match="device 'cuda:0' is not usable: CuPy is installed but CUDA cannot run"):
+        mg.zeros(3, device="cuda")
+
+
+@pytest.mark.parametrize("name, expected", [("cpu", "cpu"), ("CUDA", "cuda:0"), ("cuda:1", "cuda:1")])
+def test_device_names(name, expected):
+    assert backend.parse_device(name) == expected
+
+
+def test_one_code_path_no_device_checks_outside_the_backend():
+    """Only backend.py (and .to()) may ask which device it is on."""
+    from pathlib import Path
+    import re
+
+    root = Path(mg.__file__).parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        if path.name == "backend.py":
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"""(device|\.name)\s*[!=]=\s*["']cuda""", line) or "import cupy" in line:
+                offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert not offenders, "device-specific code outside backend.py:\n" + "\n".join(offenders)
