@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import machine, table, write_results  # noqa: E402
+from harness import table, write_results  # noqa: E402
 
 import minigrad as mg  # noqa: E402
 import minigrad.functional as F  # noqa: E402
