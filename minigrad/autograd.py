@@ -47,17 +47,20 @@ class no_grad:
 def topological_order(root) -> list:
     """Every node that `root` depends on, each listed after all of its inputs.
 
-    Iterative depth-first search: no recursion limit, however deep the graph.
+    Iterative depth-first search (a stack of (node, iterator over its inputs)):
+    no recursion limit, however deep the graph.
     """
-    order, visited, stack = [], set(), [(root, False)]
+    order, visited, stack = [], {root}, [(root, iter(root._prev))]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
+        node, inputs = stack[-1]
+        for parent in inputs:
+            if parent not in visited:
+                visited.add(parent)
+                stack.append((parent, iter(parent._prev)))
+                break
+        else:
+            stack.pop()
             order.append(node)
-        elif id(node) not in visited:
-            visited.add(id(node))
-            stack.append((node, True))
-            stack.extend((p, False) for p in node._prev if id(p) not in visited)
     return order
 
 

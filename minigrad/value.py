@@ -159,24 +159,23 @@ class Value:
 def topological_order(root: Value) -> list[Value]:
     """Every node reachable from `root`, each after all of its inputs.
 
-    Iterative depth-first search (no recursion), so a chain of a million nodes
-    needs no change to Python's recursion limit.
+    Iterative depth-first search: a stack of (node, iterator over its inputs)
+    replaces the recursion, so a chain of a million nodes needs no change to
+    Python's recursion limit. A node is appended once all its inputs are.
     """
     order: list[Value] = []
-    visited: set[int] = set()
-    stack = [(root, False)]
+    visited = {root}
+    stack = [(root, iter(root._prev))]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
+        node, inputs = stack[-1]
+        for child in inputs:
+            if child not in visited:
+                visited.add(child)
+                stack.append((child, iter(child._prev)))
+                break
+        else:
+            stack.pop()
             order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for child in node._prev:
-            if id(child) not in visited:
-                stack.append((child, False))
     return order
 
 
