@@ -62,10 +62,10 @@ def test_student_edition_runs_to_the_end(student_folder, name):
     from nbclient import NotebookClient
 
     os.environ["MINIGRAD_PROGRESS"] = "0"
-    path = student_folder / name
+    path = student_folder / "notebooks" / name
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(student_folder)}}).execute()
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
     exercises = [i for i, c in enumerate(nb.cells) if "exercise" in c.metadata.get("tags", [])]
     for i in exercises:
         check = editions._next_code_cell(nb.cells, i)

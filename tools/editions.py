@@ -3,7 +3,8 @@
     python tools/editions.py student   [--notebooks notebooks] [--out student]
     python tools/editions.py solutions [--notebooks notebooks] [--out solutions]
 
-The committed notebooks are the instructor edition. In the student edition every
+The committed notebooks are the instructor edition. The student edition has the
+course's layout (`student/notebooks/`, `student/figures/`); in it every
 cell tagged `solution` keeps its function signatures and docstrings, and each
 body becomes `raise NotImplementedError` for the learner to replace; outputs of
 the exercise cells (solutions and the check cell right after each) are cleared.
@@ -94,14 +95,20 @@ def course_notebooks(folder: Path) -> list[Path]:
 
 
 def build_student(folder: Path, out: Path) -> list[Path]:
-    """Copy the course into `out`, every notebook as its student version; return the notebooks written."""
+    """Lay out the course in `out` as in the repository (`notebooks/`, `figures/`), every
+    notebook as its student version; return the notebooks written."""
     if out.exists():
         shutil.rmtree(out)
-    shutil.copytree(folder, out, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.ipynb"))
+    figures = folder.resolve().parent / "figures"
+    if figures.is_dir():
+        shutil.copytree(figures, out / "figures")
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    shutil.copytree(folder, out / "notebooks",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.ipynb", "conftest.py"))
     written = []
     for path in course_notebooks(folder):
         nb = student_notebook(nbformat.read(path, as_version=4))
-        target = out / path.name
+        target = out / "notebooks" / path.name
         nbformat.write(nb, target)
         written.append(target)
     return written

@@ -4,7 +4,7 @@
     python tools/execute_notebooks.py notebooks/03_*.ipynb         # one
 
 Each notebook runs top to bottom in a fresh python3 kernel, from its own folder,
-with progress bars off (MINIGRAD_PROGRESS=0); saved widget state is dropped.
+with progress bars off (MINIGRAD_PROGRESS=0); widget state is dropped before saving.
 Prints each notebook's execution time (to the terminal, never into the notebook).
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ def execute(path: Path, timeout: int = 600) -> float:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     start = time.perf_counter()
     NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
-                   allow_errors=False, store_widget_state=False).execute()
+                   allow_errors=False, store_widget_state=True).execute()
     seconds = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)

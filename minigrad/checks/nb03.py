@@ -9,14 +9,23 @@ has the same `_prev` attribute as the notebook's class.
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Callable
 
 from ..value import Value as _MgValue
 from ..value import topological_order as _reference_order
-from .verdict import attempt, check_all, compare, failed, passed
+from .verdict import Verdict, attempt, compare, failed, passed
 
 __all__ = ["check_sigmoid_op", "check_truediv_op", "check_topological_order"]
+
+
+def _verdict(checker):
+    """Make every answer of `checker` a Verdict: True/False, which a notebook does not display."""
+    @functools.wraps(checker)
+    def wrapper(*args, **kwargs):
+        return Verdict(bool(checker(*args, **kwargs)))
+    return wrapper
 
 
 def _inputs_of(out) -> tuple:
@@ -36,16 +45,17 @@ def _run_backward(out, what: str) -> bool:
         out.backward()
     except Exception as exc:  # the notebook's backward met something it cannot handle
         return failed(f"backward() through {what} raised {type(exc).__name__}: {exc} "
-                      "(did you give one local derivative per input?)")
+                      "(the local derivatives must be a tuple with one number per input; "
+                      "for one input, write (d,) with the comma)")
     return True
 
 
+@_verdict
 def check_sigmoid_op(sigmoid: Callable, value_class: type) -> bool:
     """Check `sigmoid(x)`: one new node holding 1/(1+e^-x), input (x,), local derivative s(1-s)."""
-    results = []
     for x0 in (-3.0, -0.5, 0.0, 1.2, 4.0):
         x = value_class(x0)
-        ok, out = attempt(sigmoid, x, name="sigmoid")
+        ok, out = attempt(sigmoid, x)
         if not ok:
             return False
         s = 1.0 / (1.0 + math.exp(-x0))
@@ -59,16 +69,17 @@ def check_sigmoid_op(sigmoid: Callable, value_class: type) -> bool:
                           "Build it with Value(s, (self,), (local_derivative,), 'sigmoid').")
         if not _run_backward(out, "sigmoid"):
             return False
-        results.append(compare(f"d sigmoid(x)/dx at x = {x0:g} (your local derivative)", x.grad, s * (1.0 - s)))
-    return check_all("sigmoid: forward value and local derivative s(1 - s) are right at 5 points.", results)
+        if not compare(f"d sigmoid(x)/dx at x = {x0:g} (your local derivative)", x.grad, s * (1.0 - s)):
+            return False        # one point is enough to show what is wrong
+    return passed("sigmoid: forward value and local derivative s(1 - s) are right at 5 points.")
 
 
+@_verdict
 def check_truediv_op(truediv: Callable, value_class: type) -> bool:
     """Check `truediv(a, b)`: one node holding a/b with local derivatives 1/b and -a/b^2."""
-    results = []
     for a0, b0 in ((3.0, 4.0), (-2.0, 0.5), (1.5, -2.5)):
         a, b = value_class(a0), value_class(b0)
-        ok, out = attempt(truediv, a, b, name="truediv")
+        ok, out = attempt(truediv, a, b)
         if not ok:
             return False
         where = f"at a = {a0:g}, b = {b0:g}"
@@ -82,17 +93,19 @@ def check_truediv_op(truediv: Callable, value_class: type) -> bool:
                           "Build it with Value(a.data / b.data, (self, other), (d_da, d_db), '/').")
         if not _run_backward(out, "truediv"):
             return False
-        results.append(compare(f"d(a/b)/da {where}", a.grad, 1.0 / b0))
-        results.append(compare(f"d(a/b)/db {where}", b.grad, -a0 / b0 ** 2))
+        right = [compare(f"d(a/b)/da {where}", a.grad, 1.0 / b0), compare(f"d(a/b)/db {where}", b.grad, -a0 / b0 ** 2)]
+        if not all(right):
+            return False        # one point is enough to show which derivative is wrong
     a = value_class(3.0)
-    ok, out = attempt(truediv, a, 2.0, name="truediv")
+    ok, out = attempt(truediv, a, 2.0)
     if not ok:
         print("   (truediv(a, 2.0) must also accept a plain number: wrap `other` with as_value first)")
         return False
     if not hasattr(out, "data"):
         return failed(f"truediv(a, 2.0) returned {type(out).__name__}, expected a Value")
-    results.append(compare("truediv(a, 2.0).data with a plain number 2.0 (a = 3)", out.data, 1.5))
-    return check_all("truediv: a / b and both local derivatives, 1/b and -a/b^2, are right.", results)
+    if not compare("truediv(a, 2.0).data with a plain number 2.0 (a = 3)", out.data, 1.5):
+        return False
+    return passed("truediv: a / b and both local derivatives, 1/b and -a/b^2, are right.")
 
 
 # --- topological order -------------------------------------------------------------
@@ -121,7 +134,7 @@ def _graphs() -> list[tuple[str, _MgValue]]:
     p, q, r = v(1.0, "p"), v(2.0, "q"), v(3.0, "r")
     t = p + q; t.label = "t"
     u = t * r; u.label = "u"
-    w = u * t; w.label = "w"            # t is used at two depths: a breadth-first order gets it wrong
+    w = t * u; w.label = "w"            # t is used at two depths: a breadth-first order gets it wrong
 
     k = v(0.5, "k")
     chain = k
@@ -129,13 +142,14 @@ def _graphs() -> list[tuple[str, _MgValue]]:
         chain = chain * 1.0001 if i % 2 else chain + 0.001
     chain.label = "end"
     return [("a single leaf x", leaf), ("L = (a*b + c) * f", L), ("q = (x + x) * (x + x)", sq),
-            ("w = ((p + q) * r) * (p + q)", w), ("a chain of 20,000 operations", chain)]
+            ("w = (p + q) * ((p + q) * r)", w), ("a chain of 20,000 operations", chain)]
 
 
+@_verdict
 def check_topological_order(topological_order: Callable) -> bool:
     """Check that `topological_order(root)` lists every node once, each after all of its inputs."""
     for title, root in _graphs():
-        ok, order = attempt(topological_order, root, name="topological_order")
+        ok, order = attempt(topological_order, root)
         if not ok:
             if title.startswith("a chain"):
                 print("   (on a chain of 20,000 operations: a recursive search goes too deep; use a loop and a list)")
