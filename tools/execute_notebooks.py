@@ -31,7 +31,7 @@ def execute(path: Path, timeout: int = 600) -> float:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     start = time.perf_counter()
     NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
-                   allow_errors=False, store_widget_state=True).execute()
+                   allow_errors=False, store_widget_state=True, record_timing=False).execute()
     seconds = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
