@@ -3,6 +3,9 @@ import os
 
 # Kernels inherit this: progress bars stay silent, so outputs hold no timings.
 os.environ["MINIGRAD_PROGRESS"] = "0"
+# One BLAS thread per kernel: the notebooks' matrices are small, and CI runs two kernels at once.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
 

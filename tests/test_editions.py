@@ -62,6 +62,7 @@ def test_student_edition_runs_to_the_end(student_folder, name):
     from nbclient import NotebookClient
 
     os.environ["MINIGRAD_PROGRESS"] = "0"
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     path = student_folder / "notebooks" / name
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=300, kernel_name="python3",

@@ -4,7 +4,7 @@
     python tools/execute_notebooks.py notebooks/03_*.ipynb         # one
 
 Each notebook runs top to bottom in a fresh python3 kernel, from its own folder,
-with progress bars off (MINIGRAD_PROGRESS=0); widget state is dropped before saving.
+with progress bars off (MINIGRAD_PROGRESS=0) and one BLAS thread, as under `make test`; widget state is dropped before saving.
 Prints each notebook's execution time (to the terminal, never into the notebook).
 """
 from __future__ import annotations
@@ -40,6 +40,8 @@ def execute(path: Path, timeout: int = 600) -> float:
 
 def main(argv: list[str]) -> int:
     os.environ["MINIGRAD_PROGRESS"] = "0"
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # the same environment as the tests' kernels
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     total = 0.0
     for path in notebooks_in(argv or ["notebooks"]):
         seconds = execute(path)
