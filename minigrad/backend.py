@@ -18,6 +18,7 @@ random generators. Everything else runs on the strict namespace itself.
 """
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -25,7 +26,7 @@ import numpy as np
 
 __all__ = [
     "Backend", "get_backend", "parse_device", "cuda_available", "cuda_status",
-    "use_cpu_namespace", "manual_seed", "backend_of_array",
+    "use_cpu_namespace", "manual_seed", "get_rng_state", "set_rng_state", "backend_of_array",
 ]
 
 
@@ -109,7 +110,7 @@ class Backend:
 
     # --- random numbers, generated on the device -----------------------------
 
-    def seed(self, seed: int) -> None:
+    def seed(self, seed: int | None) -> None:
         self._rng = None
         self._seed = seed
 
@@ -283,6 +284,23 @@ def manual_seed(seed: int) -> None:
     _SEED = int(seed)
     for backend in _BACKENDS.values():
         backend.seed(_SEED)
+
+
+def get_rng_state() -> dict:
+    """A snapshot of every device's random generator (and the seed in force), for `set_rng_state`."""
+    return {"seed": _SEED,
+            "generators": {key: (copy.deepcopy(b._rng), getattr(b, "_seed", None)) for key, b in _BACKENDS.items()}}
+
+
+def set_rng_state(state: dict) -> None:
+    """Put every device's random generator back as `get_rng_state` found it."""
+    global _SEED
+    _SEED = state["seed"]
+    for key, backend in _BACKENDS.items():
+        if key in state["generators"]:
+            backend._rng, backend._seed = copy.deepcopy(state["generators"][key])
+        else:  # a device first used after the snapshot: back to the seed in force then
+            backend.seed(_SEED)
 
 
 def cuda_status() -> tuple[bool, str]:

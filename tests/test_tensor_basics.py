@@ -186,3 +186,12 @@ def test_tensors_can_be_deep_copied_and_pickled():
     for clone in (copy.deepcopy(x), pickle.loads(pickle.dumps(x))):
         np.testing.assert_array_equal(clone.numpy(), x.numpy())
         assert clone.device == x.device and clone.requires_grad
+
+
+def test_rng_state_round_trip():
+    mg.manual_seed(1)
+    state = mg.get_rng_state()
+    a = mg.randn(4).numpy()
+    mg.randn(3)
+    mg.set_rng_state(state)
+    np.testing.assert_array_equal(mg.randn(4).numpy(), a)

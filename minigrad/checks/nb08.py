@@ -11,15 +11,13 @@ learner made.
 from __future__ import annotations
 
 import contextlib
-import copy
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .. import backend as _backend
 from .. import functional as F
 from ..autograd import is_grad_enabled
-from ..backend import manual_seed
+from ..backend import get_rng_state, manual_seed, set_rng_state
 from ..data import DataLoader
 from ..nn import Dropout, Linear, Module, ReLU, Sequential
 from ..optim import SGD
@@ -41,18 +39,11 @@ def _random_state_kept() -> Iterator[None]:
     next (a model initialised after the check is the same whether or not the
     exercise was done).
     """
-    saved_seed = getattr(_backend, "_SEED", None)
-    saved = {key: (getattr(b, "_rng", None) and copy.deepcopy(b._rng), getattr(b, "_seed", None))
-             for key, b in _backend._BACKENDS.items()}
+    saved = get_rng_state()
     try:
         yield
     finally:
-        _backend._SEED = saved_seed
-        for key, b in list(_backend._BACKENDS.items()):
-            if key in saved:
-                b._rng, b._seed = saved[key]
-            else:  # a device first used inside the check: back to the seed in force before
-                b.seed(saved_seed)
+        set_rng_state(saved)
 
 
 def _scalar(what: str, got: Any) -> float | None:
