@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import ShapeError, Tensor, unbroadcast
+from .tensor import ShapeError, Tensor
 
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax",

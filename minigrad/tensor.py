@@ -16,7 +16,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from . import autograd
-from .backend import Backend, DeviceError, backend_name_of_array, backend_of_array, dtype_name, get_backend
+from .backend import Backend, DeviceError, backend_name_of_array, dtype_name, get_backend
 
 Scalar = (int, float, bool)
 

@@ -301,8 +301,8 @@ def text_width(title: str, notes: list[str]) -> float:
 def _draw_graph_part(cv, p: Picture, lay: Layout, lines, dx: float) -> None:
     """Boxes, op circles, arrows and badges, shifted right by dx."""
     g = p.g
-    boxes = [cv.box(lay.x[i] + dx, lay.y[i], lay.box_w[i], lay.box_h, lines[i], p.node_style[i], f"node:{g.names[i]}")
-             for i in range(len(g.nodes))]
+    for i in range(len(g.nodes)):
+        cv.box(lay.x[i] + dx, lay.y[i], lay.box_w[i], lay.box_h, lines[i], p.node_style[i], f"node:{g.names[i]}")
     for i, w in lay.op_w.items():
         centre = (lay.op_x[i] + dx, lay.y[i])
         cv.op(*centre, w, op_text(g.op(i)), p.op_style.get(i, OP), f"op:{g.names[i]}")
