@@ -36,12 +36,12 @@ def slope(x1, y1, x2, y2):
 
 def test_slope_accepts_reference(capsys):
     ok, out = run(checks.check_slope, slope, capsys)
-    assert ok is True and out.startswith("✅")
+    assert ok and out.startswith("✅")
 
 
 def test_slope_accepts_numpy_scalar(capsys):
     ok, _ = run(checks.check_slope, lambda x1, y1, x2, y2: np.float32(y2 - y1) / np.float32(x2 - x1), capsys)
-    assert ok is True
+    assert ok
 
 
 @pytest.mark.parametrize("wrong, words", [
@@ -51,26 +51,26 @@ def test_slope_accepts_numpy_scalar(capsys):
 ])
 def test_slope_names_the_mistake(capsys, wrong, words):
     ok, out = run(checks.check_slope, wrong, capsys)
-    assert ok is False and out.startswith("❌") and words in out
+    assert not ok and out.startswith("❌") and words in out
     assert "expected" in out or "slope(" in out
 
 
 def test_slope_reports_where_a_generic_error_is(capsys):
     ok, out = run(checks.check_slope, lambda x1, y1, x2, y2: (y2 - y1) / (x2 - x1) + 1, capsys)
-    assert ok is False
+    assert not ok
     assert "slope(0, 0, 1, 2)" in out and "you have 3" in out and "expected 2" in out
 
 
 def test_slope_not_done_yet(capsys):
     ok, out = run(checks.check_slope, stub, capsys)
-    assert ok is False and "not done yet" in out and "slope" in out
+    assert not ok and "not done yet" in out and "slope" in out
 
 
 def test_slope_crash_and_wrong_type(capsys):
     ok, out = run(checks.check_slope, lambda *a: 1 / 0, capsys)
-    assert ok is False and "ZeroDivisionError" in out
+    assert not ok and "ZeroDivisionError" in out
     ok, out = run(checks.check_slope, lambda *a: "two", capsys)
-    assert ok is False and "expected one number" in out
+    assert not ok and "expected one number" in out
 
 
 # --- notebook 01, exercise 1: central difference --------------------------------------------
@@ -81,7 +81,7 @@ def central_difference(f, x, h=1e-5):
 
 def test_central_difference_accepts_reference(capsys):
     ok, out = run(checks.check_central_difference, central_difference, capsys)
-    assert ok is True and out.startswith("✅")
+    assert ok and out.startswith("✅")
 
 
 @pytest.mark.parametrize("wrong, words", [
@@ -93,13 +93,13 @@ def test_central_difference_accepts_reference(capsys):
 ])
 def test_central_difference_names_the_mistake(capsys, wrong, words):
     ok, out = run(checks.check_central_difference, wrong, capsys)
-    assert ok is False and out.startswith("❌") and words in out
+    assert not ok and out.startswith("❌") and words in out
     assert "x**3" in out and "h=0.1" in out  # where: the first test case
 
 
 def test_central_difference_must_use_the_given_h(capsys):
     ok, out = run(checks.check_central_difference, lambda f, x, h=1e-5: central_difference(f, x, 1e-6), capsys)
-    assert ok is False and "exactly this h" in out
+    assert not ok and "exactly this h" in out
 
 
 @pytest.mark.parametrize("default_h", [0.1, 1e-13])
@@ -108,17 +108,17 @@ def test_central_difference_default_h_must_be_accurate(capsys, default_h):
         return central_difference(f, x, h)
 
     ok, out = run(checks.check_central_difference, with_default, capsys)
-    assert ok is False and "default h" in out and "1e-5" in out
+    assert not ok and "default h" in out and "1e-5" in out
 
 
 def test_central_difference_not_done_yet(capsys):
     ok, out = run(checks.check_central_difference, stub, capsys)
-    assert ok is False and "not done yet" in out and "central_difference" in out
+    assert not ok and "not done yet" in out and "central_difference" in out
 
 
 def test_central_difference_without_h_keyword(capsys):
     ok, out = run(checks.check_central_difference, lambda f, x, step=1e-5: central_difference(f, x, step), capsys)
-    assert ok is False and "TypeError" in out
+    assert not ok and "TypeError" in out
 
 
 # --- notebook 01, exercise 2: the logistic loss derivative --------------------------------------
@@ -130,9 +130,9 @@ def dloss_dx(x):
 
 def test_logistic_accepts_reference_and_numpy(capsys):
     ok, out = run(checks.check_logistic_loss_derivative, dloss_dx, capsys)
-    assert ok is True and out.startswith("✅")
+    assert ok and out.startswith("✅")
     ok, _ = run(checks.check_logistic_loss_derivative, lambda x: -3 / (1 + np.exp(3 * x)), capsys)
-    assert ok is True
+    assert ok
 
 
 @pytest.mark.parametrize("wrong, words", [
@@ -144,12 +144,12 @@ def test_logistic_accepts_reference_and_numpy(capsys):
 ])
 def test_logistic_names_the_mistake(capsys, wrong, words):
     ok, out = run(checks.check_logistic_loss_derivative, wrong, capsys)
-    assert ok is False and out.startswith("❌") and words in out and "dloss_dx(" in out
+    assert not ok and out.startswith("❌") and words in out and "dloss_dx(" in out
 
 
 def test_logistic_not_done_yet(capsys):
     ok, out = run(checks.check_logistic_loss_derivative, stub, capsys)
-    assert ok is False and "not done yet" in out
+    assert not ok and "not done yet" in out
 
 
 def test_logistic_reference_agrees_with_finite_differences():
@@ -167,7 +167,7 @@ def two_path_derivative(x):
 
 def test_two_paths_accepts_reference(capsys):
     ok, out = run(checks.check_two_paths, two_path_derivative, capsys)
-    assert ok is True and out.startswith("✅")
+    assert ok and out.startswith("✅")
 
 
 def test_two_paths_reference_sums_to_the_derivative():
@@ -188,9 +188,18 @@ def test_two_paths_reference_sums_to_the_derivative():
 ])
 def test_two_paths_names_the_mistake(capsys, wrong, words):
     ok, out = run(checks.check_two_paths, wrong, capsys)
-    assert ok is False and out.startswith("❌") and words in out and "two_path_derivative(" in out
+    assert not ok and out.startswith("❌") and words in out and "two_path_derivative(" in out
 
 
 def test_two_paths_not_done_yet(capsys):
     ok, out = run(checks.check_two_paths, stub, capsys)
-    assert ok is False and "not done yet" in out
+    assert not ok and "not done yet" in out
+
+
+# --- a forgotten `return` is named as such, in every checker of notebooks 00 and 01 ---------
+
+@pytest.mark.parametrize("checker", [checks.check_slope, checks.check_central_difference,
+                                     checks.check_logistic_loss_derivative, checks.check_two_paths])
+def test_forgotten_return_is_named(capsys, checker):
+    ok, out = run(checker, lambda *args, **kwargs: None, capsys)
+    assert not ok and out.startswith("❌") and "returned None" in out and "return" in out

@@ -11,3 +11,12 @@ from .nb03 import *  # noqa: F401,F403
 from .nb04 import *  # noqa: F401,F403
 from .nb05 import *  # noqa: F401,F403
 from .nb06 import *  # noqa: F401,F403
+from .nb07 import *  # noqa: F401,F403
+from .nb08 import *  # noqa: F401,F403
+from .nb09 import *  # noqa: F401,F403
+from .nb10 import *  # noqa: F401,F403
+from .nb11 import *  # noqa: F401,F403
+from .nb12 import *  # noqa: F401,F403
+from .nb13 import *  # noqa: F401,F403
+from .nb14 import *  # noqa: F401,F403
+from .nb15 import *  # noqa: F401,F403

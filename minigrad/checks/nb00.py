@@ -34,6 +34,8 @@ def check_slope(slope: Callable) -> Verdict:
             return Verdict(False)
         expected = _reference_slope(x1, y1, x2, y2)
         where = f"slope({x1:g}, {y1:g}, {x2:g}, {y2:g})"
+        if got is None:
+            return failed(f"{where} returned None: did you forget `return`?")
         try:
             value = float(as_array(got))
         except (TypeError, ValueError):

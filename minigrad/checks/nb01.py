@@ -17,6 +17,9 @@ __all__ = ["check_central_difference", "check_logistic_loss_derivative", "check_
 
 def _number(got, where: str) -> float | None:
     """`got` as a float, or None after saying that it is not one number."""
+    if got is None:
+        failed(f"{where} returned None: did you forget `return`?")
+        return None
     try:
         array = as_array(got)
     except (TypeError, ValueError):
@@ -35,12 +38,12 @@ def _near(a: float, b: float, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
 def _mistake(value: float, expected: float, where: str, suspects: list[tuple[float, str]]) -> bool:
     """If `value` is not `expected` but equals a known wrong answer, say which mistake it is (True)."""
     if _near(value, expected):
-        return False
+        return Verdict(False)
     for wrong, explanation in suspects:
         if _near(value, wrong):
             failed(f"{where}: you have {value:.6g}, expected {expected:.6g}. {explanation}")
-            return True
-    return False
+            return Verdict(True)
+    return Verdict(False)
 
 
 # --- exercise 1: the central difference ------------------------------------------
@@ -150,6 +153,8 @@ def check_two_paths(two_path_derivative: Callable) -> Verdict:
         if not ok:
             return Verdict(False)
         where = f"{name}({x:g})"
+        if got is None:
+            return failed(f"{where} returned None: did you forget `return`?")
         try:
             through_u, through_v = got
         except (TypeError, ValueError):

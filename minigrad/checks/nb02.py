@@ -94,7 +94,7 @@ def check_neuron_gradients(neuron_gradients: Callable) -> bool:
         result = _check_dict(neuron_gradients, name, {"x": x, "w": w, "b": b, "y": y},
                              ("x", "w", "b"), expected, hints)
         if not result:         # None: could not run; False: wrong here (already said where)
-            return False
+            return Verdict(False)
         results.append(result)
     return check_all("neuron_gradients: dL/dx, dL/dw and dL/db are right at 3 points.", results)
 
@@ -128,6 +128,6 @@ def check_reuse_gradients(reuse_gradients: Callable) -> bool:
         name = getattr(reuse_gradients, "__name__", "reuse_gradients")
         result = _check_dict(reuse_gradients, name, {"x": x, "y": y}, ("x", "y"), expected, hints)
         if not result:         # None: could not run; False: wrong here (already said where)
-            return False
+            return Verdict(False)
         results.append(result)
     return check_all("reuse_gradients: both paths to x and both paths to y are added up, at 3 points.", results)

@@ -47,7 +47,7 @@ def _run_backward(out, what: str) -> bool:
         return failed(f"backward() through {what} raised {type(exc).__name__}: {exc} "
                       "(the local derivatives must be a tuple with one number per input; "
                       "for one input, write (d,) with the comma)")
-    return True
+    return Verdict(True)
 
 
 @_verdict
@@ -57,20 +57,20 @@ def check_sigmoid_op(sigmoid: Callable, value_class: type) -> bool:
         x = value_class(x0)
         ok, out = attempt(sigmoid, x)
         if not ok:
-            return False
+            return Verdict(False)
         s = 1.0 / (1.0 + math.exp(-x0))
         if not hasattr(out, "data"):
             return failed(f"sigmoid(Value({x0:g})) returned {type(out).__name__}, expected a Value")
         if not compare(f"sigmoid(x).data at x = {x0:g}", out.data, s):
-            return False
+            return Verdict(False)
         if not _is_single_node(out, (x,)):
             return failed(f"sigmoid(x) at x = {x0:g} should be ONE new node whose only input is x "
                           f"(its _prev is (x,)); yours has {len(_inputs_of(out))} input(s) that are not (x,). "
                           "Build it with Value(s, (self,), (local_derivative,), 'sigmoid').")
         if not _run_backward(out, "sigmoid"):
-            return False
+            return Verdict(False)
         if not compare(f"d sigmoid(x)/dx at x = {x0:g} (your local derivative)", x.grad, s * (1.0 - s)):
-            return False        # one point is enough to show what is wrong
+            return Verdict(False)        # one point is enough to show what is wrong
     return passed("sigmoid: forward value and local derivative s(1 - s) are right at 5 points.")
 
 
@@ -81,30 +81,30 @@ def check_truediv_op(truediv: Callable, value_class: type) -> bool:
         a, b = value_class(a0), value_class(b0)
         ok, out = attempt(truediv, a, b)
         if not ok:
-            return False
+            return Verdict(False)
         where = f"at a = {a0:g}, b = {b0:g}"
         if not hasattr(out, "data"):
             return failed(f"truediv(a, b) returned {type(out).__name__}, expected a Value")
         if not compare(f"(a / b).data {where}", out.data, a0 / b0):
-            return False
+            return Verdict(False)
         if not _is_single_node(out, (a, b)):
             return failed(f"a / b {where} should be ONE new node whose inputs are (a, b) in that order; "
                           "yours is not (did you build it from other ops, such as a * b**-1?). "
                           "Build it with Value(a.data / b.data, (self, other), (d_da, d_db), '/').")
         if not _run_backward(out, "truediv"):
-            return False
+            return Verdict(False)
         right = [compare(f"d(a/b)/da {where}", a.grad, 1.0 / b0), compare(f"d(a/b)/db {where}", b.grad, -a0 / b0 ** 2)]
         if not all(right):
-            return False        # one point is enough to show which derivative is wrong
+            return Verdict(False)        # one point is enough to show which derivative is wrong
     a = value_class(3.0)
     ok, out = attempt(truediv, a, 2.0)
     if not ok:
         print("   (truediv(a, 2.0) must also accept a plain number: wrap `other` with as_value first)")
-        return False
+        return Verdict(False)
     if not hasattr(out, "data"):
         return failed(f"truediv(a, 2.0) returned {type(out).__name__}, expected a Value")
     if not compare("truediv(a, 2.0).data with a plain number 2.0 (a = 3)", out.data, 1.5):
-        return False
+        return Verdict(False)
     return passed("truediv: a / b and both local derivatives, 1/b and -a/b^2, are right.")
 
 
@@ -153,7 +153,7 @@ def check_topological_order(topological_order: Callable) -> bool:
         if not ok:
             if title.startswith("a chain"):
                 print("   (on a chain of 20,000 operations: a recursive search goes too deep; use a loop and a list)")
-            return False
+            return Verdict(False)
         try:
             order = list(order)
         except TypeError:

@@ -15,7 +15,7 @@ import math
 from typing import Callable
 
 from ..value import Value
-from .verdict import attempt, compare, failed, passed
+from .verdict import Verdict, attempt, failed, passed
 
 __all__ = ["check_hidden_deltas", "check_squared_error_gradients", "check_train_per_example"]
 
@@ -50,8 +50,10 @@ def _as_float(v) -> float:
     return v.data if isinstance(v, Value) else float(v)
 
 
-def _check_param_dict(what: str, got) -> bool:
+def _check_param_dict(what: str, got) -> Verdict:
     """Is `got` a dict with a number for each of the 9 parameter names? Say what is missing if not."""
+    if got is None:
+        return failed(f"{what}: your function returned None: did you forget `return`?")
     if not isinstance(got, dict):
         return failed(f"{what}: expected a dict with keys {', '.join(PARAM_NAMES)}, got {type(got).__name__}")
     missing = [k for k in PARAM_NAMES if k not in got]
@@ -61,7 +63,7 @@ def _check_param_dict(what: str, got) -> bool:
     bad = [k for k in PARAM_NAMES if not _is_number(got[k])]
     if bad:
         return failed(f"{what}: {bad[0]!r} holds a {type(got[bad[0]]).__name__}, expected a number")
-    return True
+    return Verdict(True)
 
 
 # --- exercise 1: the hidden deltas of a network of any width ---------------------
@@ -86,7 +88,7 @@ _DELTA_CASES = [
 ]
 
 
-def check_hidden_deltas(fn: Callable) -> bool:
+def check_hidden_deltas(fn: Callable) -> Verdict:
     """Exercise 1: `fn(W, b, v, c, x, y)` returns [delta_1, ..., delta_n], delta_j = dL/dz_j.
 
     Tested on networks with 2, 3 and 4 hidden units (2 or 3 inputs), tanh
@@ -95,8 +97,10 @@ def check_hidden_deltas(fn: Callable) -> bool:
     for k, (W, b, v, c, x, y) in enumerate(_DELTA_CASES, start=1):
         ok, got = attempt(fn, [list(row) for row in W], list(b), list(v), c, list(x), y, name="hidden_deltas")
         if not ok:
-            return False
+            return Verdict(False)
         where = f"test {k} ({len(W)} hidden units, x={_fmt(x)}, y={y:g})"
+        if got is None:
+            return failed(f"{where}: hidden_deltas returned None: did you forget `return`?")
         try:
             got = [_as_float(g) for g in got]
         except (TypeError, ValueError):
@@ -111,7 +115,7 @@ def check_hidden_deltas(fn: Callable) -> bool:
         for j in wrong:
             failed(f"{where}: delta_{j + 1} is {got[j]:.6g}, expected {ref[j]:.6g} (off by {got[j] - ref[j]:.3g})")
         _hint_deltas(got, ref, d_out, v, hs)
-        return False
+        return Verdict(False)
     return passed("hidden_deltas is right for 2, 3 and 4 hidden units: delta_j = (p - y) * v_j * (1 - h_j^2).")
 
 
@@ -142,22 +146,23 @@ def _reference_squared_error(P: dict, x, y) -> dict[str, float]:
     return {k: V[k].grad for k in PARAM_NAMES}
 
 
-def check_squared_error_gradients(fn: Callable) -> bool:
+def check_squared_error_gradients(fn: Callable) -> Verdict:
     """Exercise 2: `fn(params, x, y)` returns a dict of the 9 gradients of L = (y_hat - y)^2, y_hat = v1 h1 + v2 h2 + c."""
     for k, (P, (x, y)) in enumerate(zip(_PARAMS, _EXAMPLES), start=1):
         ok, got = attempt(fn, dict(P), tuple(x), y, name="squared_error_gradients")
         if not ok:
-            return False
+            return Verdict(False)
         where = f"test {k} (x={_fmt(x)}, y={y:g})"
         if not _check_param_dict(where, got):
-            return False
+            return Verdict(False)
         ref = _reference_squared_error(P, x, y)
-        results = {name: compare(f"{where}: dL/d{name}", got[name], ref[name], atol=1e-9, rtol=1e-6)
-                   for name in PARAM_NAMES}
-        if all(results.values()):
-            continue
         mine = {name: _as_float(got[name]) for name in PARAM_NAMES}
-        output_ok = all(results[n] for n in ("v1", "v2", "c"))
+        wrong = [n for n in PARAM_NAMES if not math.isclose(mine[n], ref[n], rel_tol=1e-6, abs_tol=1e-9)]
+        if not wrong:
+            continue
+        for n in wrong:
+            failed(f"{where}: dL/d{n} is {mine[n]:.6g}, expected {ref[n]:.6g} (off by {mine[n] - ref[n]:.3g})")
+        output_ok = not any(n in wrong for n in ("v1", "v2", "c"))
         if all(math.isclose(mine[n], ref[n] / 2, rel_tol=1e-6, abs_tol=1e-12) for n in PARAM_NAMES):
             print("   Hint: all your gradients are half the right ones. L = (y_hat - y)^2 gives dL/dy_hat = 2 (y_hat - y).")
         elif all(math.isclose(mine[n], -ref[n], rel_tol=1e-6, abs_tol=1e-12) for n in PARAM_NAMES):
@@ -168,7 +173,7 @@ def check_squared_error_gradients(fn: Callable) -> bool:
         else:
             print("   Hint: start at the output. Without a sigmoid, dL/dy_hat = 2 (y_hat - y) is the output delta, "
                   "and dL/dv_j = delta_out * h_j.")
-        return False
+        return Verdict(False)
     return passed("all 9 gradients are right on 3 examples (checked against autograd).")
 
 
@@ -209,7 +214,7 @@ def _train(P: dict, X, Y, lr: float, epochs: int, mode: str = "per_example") -> 
     return P
 
 
-def check_train_per_example(fn: Callable) -> bool:
+def check_train_per_example(fn: Callable) -> Verdict:
     """Exercise 3: `fn(params, X, Y, lr, epochs)` returns the parameters after per-example gradient descent.
 
     Checked after 1 epoch (4 updates) and after 25 epochs on XOR, from the first
@@ -220,10 +225,10 @@ def check_train_per_example(fn: Callable) -> bool:
         ok, got = attempt(fn, dict(P0), [tuple(x) for x in _XOR_X], list(_XOR_Y), lr, epochs,
                           name="train_per_example")
         if not ok:
-            return False
+            return Verdict(False)
         where = f"after {epochs} epoch{'s' if epochs > 1 else ''} on XOR (lr={lr})"
         if not _check_param_dict(where, got):
-            return False
+            return Verdict(False)
         mine = {k: _as_float(got[k]) for k in PARAM_NAMES}
         ref = _train(P0, _XOR_X, _XOR_Y, lr, epochs)
         if all(math.isclose(mine[k], ref[k], rel_tol=1e-6, abs_tol=1e-9) for k in PARAM_NAMES):
@@ -233,7 +238,7 @@ def check_train_per_example(fn: Callable) -> bool:
         for mode, hint in [
             ("full_batch", "you made one update per epoch, with the mean gradient over the 4 examples "
                            "(full-batch gradient descent). This exercise asks for one update per example."),
-            ("ascent", "you moved the parameters *up* the gradient: the update is p - lr * grad, with a minus."),
+            ("ascent", "you moved the parameters *up* the gradient: the update is param - lr * grad, with a minus."),
             ("accumulate", "the gradients add up from one update to the next: reset every .grad to 0 "
                            "(or make fresh Values) before each backward()."),
         ]:

@@ -1,2 +1,130 @@
-"""Checkers for notebook 05."""
-__all__: list[str] = []
+"""Checkers for notebook 05 (activation functions).
+
+Every expected answer comes from minigrad itself: values from
+`minigrad.functional`, derivatives from autograd, so a learner's closed form is
+checked against backpropagation.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import functional as F
+from ..tensor import Tensor
+from .verdict import Verdict, as_array, attempt, compare, failed, passed
+
+__all__ = ["check_sigmoid_grad", "check_leaky_relu", "check_softmax_jacobian"]
+
+
+def _elementwise(fn: Callable, x: np.ndarray, **params: Any) -> tuple[np.ndarray, np.ndarray]:
+    """f(x) and f'(x), the derivative by autograd (backward with dL/dy = 1)."""
+    t = Tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+    y = fn(t, **params)
+    y.backward(np.ones(y.shape))
+    return y.numpy(), np.array(t.grad)
+
+
+def compare_at(what: str, inputs: np.ndarray, got: Any, expected: Any, name: str = "x",
+               atol: float = 1e-8, rtol: float = 1e-6) -> bool:
+    """Compare element-wise results; on a mismatch, name the input where it happens."""
+    try:
+        mine, ref = as_array(got), as_array(expected)
+    except (TypeError, ValueError):
+        return failed(f"{what}: expected a NumPy array of numbers, got {type(got).__name__}")
+    if mine.shape != ref.shape:
+        return failed(f"{what}: you returned shape {mine.shape}, expected {ref.shape} (one value per input)")
+    close = np.isclose(mine, ref, atol=atol, rtol=rtol)
+    if close.all():
+        return Verdict(True)
+    i = tuple(int(k) for k in np.argwhere(~close)[0])
+    return failed(f"{what} at {name} = {inputs[i]:.4g}: you have {mine[i]:.6g}, expected {ref[i]:.6g} "
+                  f"({int((~close).sum())} of {close.size} values differ)")
+
+
+def hint_if_close(got: Any, candidate: Any, message: str, atol: float = 1e-10) -> None:
+    """Print a hint when the learner's answer equals a known mistake (`candidate`)."""
+    try:
+        mine, wrong = as_array(got), as_array(candidate)
+    except (TypeError, ValueError):
+        return
+    if mine.shape == wrong.shape and np.allclose(mine, wrong, atol=atol, rtol=1e-6):
+        print(f"   hint: {message}")
+
+
+def check_sigmoid_grad(sigmoid_grad_from_output: Callable) -> bool:
+    """sigmoid_grad_from_output(s) must return sigma'(x) given only s = sigma(x), element-wise."""
+    x = np.array([-30.0, -6.0, -3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0, 6.0, 30.0])
+    s, expected = _elementwise(F.sigmoid, x)
+    ok, got = attempt(sigmoid_grad_from_output, s.copy())
+    if not ok:
+        return Verdict(False)
+    if not compare_at("sigmoid'(x)", x, got, expected, atol=1e-12):
+        hint_if_close(got, s * (1 + s), "that is s(1 + s); the derivative is s(1 - s)")
+        hint_if_close(got, 1 - s * s, "that is tanh's rule 1 - s^2; sigmoid's is s(1 - s)")
+        return Verdict(False)
+    ok, at_zero = attempt(sigmoid_grad_from_output, np.array([0.5]))
+    if not ok or not compare("sigmoid'(0) (from s = 0.5)", at_zero, [0.25]):
+        return Verdict(False)
+    return passed("sigmoid_grad_from_output agrees with autograd on 11 points from x = -30 to 30 "
+                  "(and gives the maximum 1/4 at x = 0)")
+
+
+def check_leaky_relu(leaky_relu: Callable, leaky_relu_grad: Callable) -> bool:
+    """leaky_relu(x, slope) and leaky_relu_grad(x, slope) on NumPy arrays, against minigrad's F.leaky_relu."""
+    x = np.array([-5.0, -2.0, -0.5, -1e-3, 1e-3, 0.5, 2.0, 5.0])
+    for slope in (0.01, 0.2):
+        expected_y, expected_dy = _elementwise(F.leaky_relu, x, negative_slope=slope)
+        ok, y = attempt(leaky_relu, x.copy(), slope, name="leaky_relu")
+        if not ok or not compare_at(f"leaky_relu(x, slope={slope})", x, y, expected_y):
+            return Verdict(False)
+        ok, y0 = attempt(leaky_relu, np.array([0.0]), slope, name="leaky_relu")
+        if not ok or not compare(f"leaky_relu(0, slope={slope})", y0, [0.0]):
+            return Verdict(False)
+        ok, dy = attempt(leaky_relu_grad, x.copy(), slope, name="leaky_relu_grad")
+        if not ok or not compare_at(f"leaky_relu_grad(x, slope={slope})", x, dy, expected_dy):
+            return Verdict(False)
+    return passed("leaky_relu and leaky_relu_grad agree with minigrad (values and autograd derivative) "
+                  "for slopes 0.01 and 0.2")
+
+
+def _softmax_jacobian_by_autograd(z: np.ndarray) -> np.ndarray:
+    """J[i, j] = d s_i / d z_j, one row per backward pass with a one-hot output gradient."""
+    n = len(z)
+    rows = []
+    for i in range(n):
+        t = Tensor(z, requires_grad=True)
+        F.softmax(t).backward(np.eye(n)[i])
+        rows.append(np.array(t.grad))
+    return np.stack(rows)
+
+
+def check_softmax_jacobian(softmax_jacobian: Callable) -> bool:
+    """softmax_jacobian(z) for a 1-D array z must return the (n, n) matrix J[i, j] = d softmax(z)_i / d z_j."""
+    cases = [
+        ("z = [2, 1, 0.1]", np.array([2.0, 1.0, 0.1])),
+        ("z = 5 random numbers", np.random.default_rng(5).normal(size=5)),
+        ("z = [3, 3, 3, 3] (all equal)", np.full(4, 3.0)),
+        ("z = [1000, 999, 0] (large logits)", np.array([1000.0, 999.0, 0.0])),
+    ]
+    for label, z in cases:
+        expected = _softmax_jacobian_by_autograd(z)
+        with np.errstate(all="ignore"):  # a naive exp(1000) overflows: we report it below, without warnings
+            ok, got = attempt(softmax_jacobian, z.copy(), name="softmax_jacobian")
+        if not ok:
+            return Verdict(False)
+        try:
+            mine = as_array(got)
+        except (TypeError, ValueError):
+            return failed(f"softmax_jacobian({label}): expected a NumPy array, got {type(got).__name__}")
+        if mine.shape == expected.shape and not np.all(np.isfinite(mine)):
+            return failed(f"softmax_jacobian({label}) holds inf or nan: exp of a large logit overflows. "
+                          "Compute softmax from z - max(z) (the same probabilities, and exp never overflows)")
+        if not compare(f"softmax_jacobian({label}): entry [i, j] = ds_i/dz_j", mine, expected, atol=1e-10):
+            s = F.softmax(Tensor(z)).numpy()
+            hint_if_close(mine, -expected, "the sign is flipped: J = diag(s) - s s^T")
+            hint_if_close(mine, np.diag(s), "that is only diag(s): subtract the outer product s s^T")
+            hint_if_close(mine, -np.outer(s, s), "that is only -s s^T: add diag(s) on the diagonal")
+            return Verdict(False)
+    return passed("softmax_jacobian matches autograd (one backward pass per row) on 4 inputs, "
+                  "large logits included")

@@ -94,7 +94,7 @@ def _check_accuracy(fn: Callable) -> bool:
         where = f"test {k} (N={n} examples, C={c} classes)"
         ok, got = attempt(fn, Tensor(logits.copy()), targets.copy(), name="accuracy")
         if not ok:
-            return False
+            return Verdict(False)
         if got is not None and not isinstance(got, (int, float, np.floating, np.integer)):
             try:
                 size = as_array(got).size
@@ -103,10 +103,10 @@ def _check_accuracy(fn: Callable) -> bool:
             if size == n and n > 1:
                 failed(f"{where}: you returned {n} values, one per example; accuracy is one number")
                 _hint("(predictions == targets) is an array of True/False; its mean is the fraction right.")
-                return False
+                return Verdict(False)
         mine = _scalar(f"accuracy, {where},", got)
         if mine is None:
-            return False
+            return Verdict(False)
         right = logits.argmax(axis=1) == targets
         expected = float(right.mean())
         if compare(f"{where}: accuracy", mine, expected, atol=1e-6, rtol=0):
@@ -122,7 +122,7 @@ def _check_accuracy(fn: Callable) -> bool:
             _hint("the predicted class is the one with the LARGEST logit: argmax, not argmin.")
         else:
             _hint("predicted class = argmax of each row (axis=1); accuracy = mean of (predicted == targets).")
-        return False
+        return Verdict(False)
     return passed("accuracy is right on 4 tests, including a square one (N = C) where argmax over the "
                   "wrong axis would still give the right shape.")
 
@@ -213,7 +213,7 @@ def _check_train_one_epoch(fn: Callable) -> bool:
     setup = _EpochSetup()
     ok, got, params, model = _run(setup, fn)
     if not ok:
-        return False
+        return Verdict(False)
     _, ref_loss, ref_params, _ = _run(setup, None, "")
     start = [np.asarray(setup.state[name].numpy(), dtype=np.float64) for name, _ in model.named_parameters()]
     names = [name for name, _ in model.named_parameters()]
@@ -222,7 +222,7 @@ def _check_train_one_epoch(fn: Callable) -> bool:
             failed("after your epoch the parameters are unchanged")
             _hint("each batch needs optimizer.zero_grad(), loss.backward(), then optimizer.step() "
                   "(the step is what changes the parameters).")
-            return False
+            return Verdict(False)
         wrong = next(name for name, p, r in zip(names, params, ref_params) if not np.allclose(p, r, atol=1e-6, rtol=1e-4))
         failed(f"after your epoch the parameter {wrong} differs from the reference epoch's")
         for slip, hint in (
@@ -234,14 +234,14 @@ def _check_train_one_epoch(fn: Callable) -> bool:
         ):
             if _same(_run(setup, None, slip)[2], params):
                 _hint(hint)
-                return False
+                return Verdict(False)
         _hint("the loop is: model.train(); then for each (xb, yb) in loader: loss = "
               "F.cross_entropy(model(xb), yb); optimizer.zero_grad(); loss.backward(); optimizer.step(). "
               "Go through the loader exactly once, calling the model once per batch.")
-        return False
+        return Verdict(False)
     mine = _scalar("train_one_epoch", got)
     if mine is None:
-        return False
+        return Verdict(False)
     if not compare("the mean loss your function returned", mine, ref_loss, atol=1e-5, rtol=1e-4):
         for slip, hint in (
             ("unweighted", f"you averaged the 4 batch losses, but the last batch has only {_EPOCH_N % _EPOCH_BATCH} "
@@ -251,9 +251,9 @@ def _check_train_one_epoch(fn: Callable) -> bool:
         ):
             if np.isclose(mine, _run(setup, None, slip)[1], atol=1e-5, rtol=1e-4):
                 _hint(hint)
-                return False
+                return Verdict(False)
         _hint("add up loss.item() * len(yb) over the batches, then divide by the number of examples.")
-        return False
+        return Verdict(False)
     return passed("train_one_epoch updates every parameter as the reference epoch does (train mode, "
                   "zero_grad, backward, step on each of the 4 batches) and returns the mean loss per example.")
 
@@ -311,7 +311,7 @@ def _check_grid_predictions(fn: Callable) -> bool:
         model.train()
         ok, got = attempt(fn, model, xlim, ylim, n, name="grid_predictions")
         if not ok:
-            return False
+            return Verdict(False)
         if not isinstance(got, (tuple, list)) or len(got) != 3:
             return failed(f"{where}: expected a tuple (xs, ys, classes), got "
                           f"{len(got) if isinstance(got, (tuple, list)) else 'a ' + type(got).__name__}"
@@ -325,10 +325,10 @@ def _check_grid_predictions(fn: Callable) -> bool:
             failed(f"{where}: xs and ys have shape {xs.shape} and {ys.shape}; return the 1-D coordinates, "
                    f"shape ({n},)")
             _hint("return xs = np.linspace(*xlim, n) and ys = np.linspace(*ylim, n), not the meshgrid arrays.")
-            return False
+            return Verdict(False)
         if not (compare(f"{where}: xs", xs, ref_xs, 1e-6, 1e-6) and compare(f"{where}: ys", ys, ref_ys, 1e-6, 1e-6)):
             _hint("xs = np.linspace(xlim[0], xlim[1], n): n points, both ends included.")
-            return False
+            return Verdict(False)
         if not model.calls:
             return failed(f"{where}: your function never called the model")
         if classes.shape != (n, n):
@@ -337,23 +337,23 @@ def _check_grid_predictions(fn: Callable) -> bool:
                 _hint(f"reshape the n*n predictions to ({n}, {n}).")
             elif classes.ndim >= 2 and classes.shape[-1] == 3:
                 _hint("these look like the logits; the class is their argmax over the last axis.")
-            return False
+            return Verdict(False)
         if not np.allclose(classes, np.round(classes)):
             failed(f"{where}: classes holds non-integers; it should hold class numbers 0, 1, 2")
             _hint("take the argmax of the logits over axis 1 (the classes), not the logits or probabilities.")
-            return False
+            return Verdict(False)
         sure = ~unsure
         if np.array_equal(classes[sure], ref_classes[sure]):
             if any(c["training"] for c in model.calls):
                 failed(f"{where}: the classes are right, but the model was in training mode when you called it")
                 _hint("call model.eval() before predicting: layers such as Dropout and BatchNorm behave "
                       "differently in training, and a plot should show the model as it is used.")
-                return False
+                return Verdict(False)
             if any(c["grad"] for c in model.calls):
                 failed(f"{where}: the classes are right, but the model recorded a graph for backward")
                 _hint("predict inside `with no_grad():`: nobody will call backward on these n*n outputs, "
                       "so recording the graph only costs time and memory.")
-                return False
+                return Verdict(False)
             if len(model.calls) > 1:
                 tips.add(f"you called the model {len(model.calls)} times for one grid; one call with all "
                          "n*n points as a batch, shape (n*n, 2), is much faster.")
@@ -369,8 +369,8 @@ def _check_grid_predictions(fn: Callable) -> bool:
         else:
             _hint("make the points with gx, gy = np.meshgrid(xs, ys); points = np.stack([gx.ravel(), gy.ravel()], "
                   "axis=1); the class of each is the argmax of its logits; reshape to (n, n).")
-        return False
+        return Verdict(False)
     passed("grid_predictions is right on 3 grids: 1-D coordinates, classes[i, j] at (xs[j], ys[i]).")
     for tip in sorted(tips):
         _hint(tip)
-    return True
+    return Verdict(True)

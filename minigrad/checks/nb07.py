@@ -1,0 +1,258 @@
+"""Checkers for notebook 07: vectorized backprop.
+
+Conventions of the notebook: a batch of N examples is a matrix X of shape
+(N, in), one example per row; G = dL/dY is the gradient arriving from above,
+of the shape of Y. Every reference answer below comes from minigrad's Tensor
+autograd or from `minigrad.tensor.unbroadcast`, never from the formulas the
+learner is asked to derive.
+
+    check_linear_backward_xw   exercise 1: Y = X W + b with W of shape (in, out)
+    check_unbroadcast          exercise 2: sum a gradient back to a broadcast shape
+    check_two_layer_backward   exercise 3: every gradient of a two-layer ReLU network
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ..tensor import Tensor, unbroadcast as _reference_unbroadcast
+from .verdict import Verdict, as_array, attempt, compare, failed, passed
+
+__all__ = ["check_linear_backward_xw", "check_unbroadcast", "check_two_layer_backward"]
+
+_ATOL, _RTOL = 1e-8, 1e-6
+
+
+def _random(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    return rng.normal(size=shape).round(3)
+
+
+def _arrays(what: str, got: Any, names: tuple[str, ...]) -> list[np.ndarray] | None:
+    """The learner's tuple of results as float64 arrays, or None after saying what is wrong with it."""
+    if not isinstance(got, (tuple, list)) or len(got) != len(names):
+        n = len(got) if isinstance(got, (tuple, list)) else None
+        kind = f"{n} values" if n is not None else f"a {type(got).__name__}"
+        failed(f"{what}: expected a tuple of {len(names)} arrays ({', '.join(names)}), got {kind}")
+        return None
+    out = []
+    for name, value in zip(names, got):
+        if value is None:
+            failed(f"{what}: {name} is None (did you forget to compute or return it?)")
+            return None
+        try:
+            out.append(as_array(value))
+        except (TypeError, ValueError):
+            failed(f"{what}: {name} is a {type(value).__name__}, expected an array")
+            return None
+    return out
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and bool(np.allclose(a, b, atol=_ATOL, rtol=_RTOL))
+
+
+def _hint(message: str) -> None:
+    print(f"   Hint: {message}")
+
+
+# --- exercise 1: the other convention, Y = X W + b with W of shape (in, out) ---------------
+
+_LINEAR_CASES = [(5, 3, 4), (1, 2, 3), (3, 3, 3)]  # (N, in, out): all different, one example, all equal
+
+
+def _reference_linear_xw(X: np.ndarray, W: np.ndarray, b: np.ndarray, G: np.ndarray) -> list[np.ndarray]:
+    """(dX, dW, db) for Y = X @ W + b and upstream gradient G, by Tensor autograd."""
+    x, w, bb = (Tensor(a, requires_grad=True) for a in (X, W, b))
+    (x @ w + bb).backward(G)
+    return [t.grad for t in (x, w, bb)]
+
+
+def check_linear_backward_xw(fn: Callable) -> Verdict:
+    """Exercise 1: `fn(X, W, G)` returns (dX, dW, db) for Y = X @ W + b, W of shape (in, out).
+
+    Tested with (N, in, out) = (5, 3, 4), (1, 2, 3) and (3, 3, 3); the last one,
+    where every shape is square, catches a transpose that the shapes cannot.
+    """
+    rng = np.random.default_rng(7)
+    for k, (n, d_in, d_out) in enumerate(_LINEAR_CASES, start=1):
+        X, W, b, G = _random(rng, n, d_in), _random(rng, d_in, d_out), _random(rng, d_out), _random(rng, n, d_out)
+        where = f"test {k} (N={n}, in={d_in}, out={d_out})"
+        ok, got = attempt(fn, X.copy(), W.copy(), G.copy(), name="linear_backward_xw")
+        if not ok:
+            return Verdict(False)
+        mine = _arrays(where, got, ("dX", "dW", "db"))
+        if mine is None:
+            return Verdict(False)
+        ref = _reference_linear_xw(X, W, b, G)
+        dX, dW, db = mine
+        if not compare(f"{where}: dX", dX, ref[0], _ATOL, _RTOL):
+            if dX.shape != ref[0].shape:
+                _hint(f"dX has the shape of X, (N, in) = {ref[0].shape}. From G (N, out) and W (in, out) "
+                      "the only product with that shape is G @ W.T.")
+            return Verdict(False)
+        if not compare(f"{where}: dW", dW, ref[1], _ATOL, _RTOL):
+            if _close(dW, G.T @ X) or _close(dW.T, ref[1]):
+                _hint("you have G^T X, the formula for W stored as (out, in) (Y = X W^T). Here W has shape "
+                      f"(in, out) = {ref[1].shape}: the product of X (N, in) and G (N, out) with that shape is X^T G.")
+            elif dW.shape != ref[1].shape:
+                _hint(f"dW has the shape of W, (in, out) = {ref[1].shape}. From X (N, in) and G (N, out) "
+                      "only one product has that shape.")
+            elif n > 1 and _close(dW, ref[1] / n):
+                _hint("your dW is the right one divided by N. The sum over the batch is already inside the "
+                      "matrix product; do not average it again.")
+            return Verdict(False)
+        if not compare(f"{where}: db", db, ref[2], _ATOL, _RTOL):
+            if db.shape == G.shape:
+                _hint(f"db must have the shape of b, (out,) = {ref[2].shape}: b was broadcast over the N rows, "
+                      "so sum G over the batch axis (axis 0).")
+            elif n > 1 and _close(db, G.mean(axis=0)):
+                _hint("you averaged G over the batch; every row used the same b, so the N gradients add up: sum.")
+            elif _close(db, G.sum(axis=1)):
+                _hint("you summed G over axis 1 (the outputs); b is shared by the N examples, so sum over axis 0.")
+            return Verdict(False)
+    return passed("dX = G W^T, dW = X^T G and db = the column sums of G: right on all 3 tests, "
+                  "including the square one where the shapes cannot tell a transpose apart.")
+
+
+# --- exercise 2: undoing a broadcast ----------------------------------------------------------
+
+_UNBROADCAST_CASES = [
+    ((4, 3), (3,)),        # a bias added to every row
+    ((4, 3), (4, 1)),      # a column stretched across the columns
+    ((4, 3), (1, 3)),      # a row kept as 2-D
+    ((2, 3, 4), (3, 1)),   # one axis added in front and one stretched
+    ((2, 3, 4), (4,)),     # two axes added in front
+    ((5,), ()),            # a single number broadcast to a vector
+    ((3, 2), (3, 2)),      # nothing was broadcast
+]
+
+
+def check_unbroadcast(fn: Callable) -> Verdict:
+    """Exercise 2: `fn(g, shape)` sums g over the axes broadcasting added or stretched; returns `shape`."""
+    rng = np.random.default_rng(3)
+    for g_shape, shape in _UNBROADCAST_CASES:
+        g = _random(rng, *g_shape)
+        keep = g.copy()
+        what = f"unbroadcast_to(g of shape {g_shape}, {shape})"
+        ok, got = attempt(fn, g, shape, name="unbroadcast_to")
+        if not ok:
+            return Verdict(False)
+        if not np.array_equal(g, keep):
+            return failed(f"{what} changed g in place. Leave g as it is and return a new array: "
+                          "the same gradient may be needed elsewhere in the graph.")
+        if got is None:
+            return failed(f"{what} returned None: did you forget `return`?")
+        ref = _reference_unbroadcast(np, g, shape)
+        try:
+            mine = as_array(got)
+        except (TypeError, ValueError):
+            return failed(f"{what} returned a {type(got).__name__}, expected an array of shape {tuple(shape)}")
+        if compare(what, mine, ref, _ATOL, _RTOL):
+            continue
+        if mine.shape == g.shape and g.shape != tuple(shape):
+            _hint("you returned an array of g's own shape: sum it down to `shape`.")
+        elif mine.shape == ref.shape and _close(mine, ref * (ref.size / g.size)):
+            _hint("you averaged. Each copy made by broadcasting sent its own gradient back to the one "
+                  "original number, so the copies add up: sum, do not average.")
+        elif mine.size == ref.size and _close(mine.reshape(ref.shape), ref):
+            _hint(f"the numbers are right but the shape is {mine.shape}; reshape to {tuple(shape)}, keeping its 1s.")
+        elif mine.shape == ref.shape:
+            _hint("sum over the leading axes that broadcasting added, and over every axis where `shape` has "
+                  "a 1 but g does not.")
+        return Verdict(False)
+    return passed("unbroadcast_to is right on 7 shapes: axes added in front are summed away, stretched axes "
+                  "of size 1 are summed with keepdims.")
+
+
+# --- exercise 3: every gradient of a two-layer ReLU network, by hand --------------------------
+
+_TWO_LAYER_CASES = [(6, 3, 5, 1), (4, 2, 3, 2), (1, 2, 4, 1)]  # (N, in, hidden, out)
+_TWO_LAYER_NAMES = ("dW1", "db1", "dW2", "db2")
+
+
+def _two_layer_inputs(rng: np.random.Generator, n: int, d_in: int, hidden: int, d_out: int) -> list[np.ndarray]:
+    """X, T, W1, b1, W2, b2, with some pre-activations of each sign, so the ReLU matters."""
+    while True:
+        X, T = _random(rng, n, d_in), _random(rng, n, d_out)
+        W1, b1 = _random(rng, hidden, d_in), _random(rng, hidden)
+        W2, b2 = _random(rng, d_out, hidden), _random(rng, d_out)
+        Z1 = X @ W1.T + b1
+        if (Z1 > 0).any() and (Z1 < 0).any():
+            return [X, T, W1, b1, W2, b2]
+
+
+def _reference_two_layer(X, T, W1, b1, W2, b2, mask: bool = True) -> list[np.ndarray]:
+    """(dW1, db1, dW2, db2) of mean((relu(X W1^T + b1) W2^T + b2 - T)^2), by Tensor autograd.
+
+    With mask=False, the ReLU's derivative is left out on the way back (a common slip).
+    """
+    w1, c1, w2, c2 = (Tensor(a, requires_grad=True) for a in (W1, b1, W2, b2))
+    z1 = Tensor(X) @ w1.T + c1
+    if mask:
+        h = z1.relu()
+    else:  # relu forward, identity backward: h = z1 + (relu(z1) - z1) with the bracket held constant
+        h = z1 + Tensor(np.maximum(z1.numpy(), 0.0) - z1.numpy())
+    loss = ((h @ w2.T + c2 - Tensor(T)) ** 2).mean()
+    loss.backward()
+    return [t.grad for t in (w1, c1, w2, c2)]
+
+
+def check_two_layer_backward(fn: Callable) -> Verdict:
+    """Exercise 3: `fn(X, T, W1, b1, W2, b2)` returns (dW1, db1, dW2, db2) of
+
+        L = mean over all N*out entries of (Y - T)^2,  Y = relu(X W1^T + b1) W2^T + b2,
+
+    with weights stored (out, in) as in the notebook. Tested on three networks,
+    one with 2 outputs and one with a batch of a single example.
+    """
+    rng = np.random.default_rng(11)
+    for k, (n, d_in, hidden, d_out) in enumerate(_TWO_LAYER_CASES, start=1):
+        inputs = _two_layer_inputs(rng, n, d_in, hidden, d_out)
+        where = f"test {k} (N={n}, sizes {d_in}-{hidden}-{d_out})"
+        ok, got = attempt(fn, *(a.copy() for a in inputs), name="two_layer_backward")
+        if not ok:
+            return Verdict(False)
+        mine = _arrays(where, got, _TWO_LAYER_NAMES)
+        if mine is None:
+            return Verdict(False)
+        ref = _reference_two_layer(*inputs)
+        shapes = [r.shape for r in ref]
+        if [m.shape for m in mine] != shapes and sorted(m.shape for m in mine) == sorted(shapes):
+            return failed(f"{where}: the shapes are {[m.shape for m in mine]}, expected {shapes}: "
+                          "return the gradients in the order (dW1, db1, dW2, db2)")
+        wrong = [name for name, m, r in zip(_TWO_LAYER_NAMES, mine, ref)
+                 if not compare(f"{where}: {name}", m, r, _ATOL, _RTOL)]
+        if not wrong:
+            continue
+        _hint_two_layer(mine, ref, inputs, wrong)
+        return Verdict(False)
+    return passed("all four gradients are right on 3 networks: dY = 2(Y - T)/(N out), then "
+                  "dW2 = dY^T H, db2 = column sums, dZ1 = (dY W2) * (Z1 > 0), dW1 = dZ1^T X, db1 = column sums.")
+
+
+def _hint_two_layer(mine, ref, inputs, wrong) -> None:
+    """Name the usual slip when one is recognised."""
+    if any(m.shape != r.shape for m, r in zip(mine, ref)):
+        _hint("each gradient has the shape of its parameter: "
+              "W1 (hidden, in), b1 (hidden,), W2 (out, hidden), b2 (out,).")
+        return
+    big = max(range(4), key=lambda i: float(np.abs(ref[i]).max()))
+    i_max = np.unravel_index(np.argmax(np.abs(ref[big])), ref[big].shape)
+    k = float(mine[big][i_max] / ref[big][i_max]) if ref[big][i_max] != 0 else 0.0
+    if k != 0.0 and not np.isclose(k, 1.0) and all(_close(m, k * r) for m, r in zip(mine, ref)):
+        n, d_out = inputs[1].shape
+        _hint(f"all your gradients are {k:.4g} times the right ones. The loss is a mean over all N*out = {n * d_out} "
+              "entries, so dL/dY = 2 (Y - T) / (N * out).")
+        return
+    if "dW2" not in wrong and "db2" not in wrong:
+        unmasked = _reference_two_layer(*inputs, mask=False)
+        if _close(mine[0], unmasked[0]) and _close(mine[1], unmasked[1]):
+            _hint("the output layer is right but the ReLU's derivative is missing on the way back: "
+                  "dZ1 = dH * (Z1 > 0), with Z1 = X W1^T + b1.")
+        else:
+            _hint("the output layer (dW2, db2) is right; look at the hidden layer: dH = dY W2, "
+                  "dZ1 = dH * (Z1 > 0), dW1 = dZ1^T X, db1 = dZ1 summed over the batch.")
+        return
+    _hint("start at the output: dY = 2 (Y - T) / (N * out), dW2 = dY^T H with H = relu(Z1), "
+          "db2 = dY summed over axis 0.")

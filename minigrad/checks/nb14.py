@@ -1,0 +1,272 @@
+"""Checkers for notebook 14: from minigrad to PyTorch (convolutions, RNNs and attention are backprop too).
+
+    check_conv1d        exercise 1: conv1d(x, w), a 1-D convolution (no padding) from minigrad ops
+    check_rnn_forward   exercise 2: rnn_forward(xs, h0, W_xh, W_hh, b), every hidden state of a tanh RNN
+    check_attention     exercise 3: attention(Q, K, V) = softmax(Q K^T / sqrt(d)) V
+
+Each learner function must return a minigrad Tensor computed with minigrad's
+operations, so that autograd can differentiate it: a checker compares the
+output, then calls backward() and compares the gradient of every input. The
+reference answers come from minigrad's own autograd on reference code written
+here; each checker also replays the usual slips to name the one the learner made.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .. import functional as F
+from ..tensor import Tensor, stack
+from .verdict import Verdict, as_array, attempt, compare, failed, passed
+
+__all__ = ["check_conv1d", "check_rnn_forward", "check_attention"]
+
+_ATOL, _RTOL = 1e-8, 1e-6
+
+
+def _hint(message: str) -> None:
+    print(f"   Hint: {message}")
+
+
+def _leaves(arrays: Sequence[np.ndarray]) -> list[Tensor]:
+    """Fresh float64 leaves that require grad (copies: the learner cannot spoil the test data)."""
+    return [Tensor(np.array(a, dtype=np.float64), requires_grad=True) for a in arrays]
+
+
+def _reference(fn: Callable, arrays: Sequence[np.ndarray], weights: np.ndarray) -> tuple[np.ndarray, list]:
+    """Output of fn and the gradients of sum(output * weights) with respect to each input, by autograd."""
+    leaves = _leaves(arrays)
+    out = fn(*leaves)
+    (out * Tensor(weights)).sum().backward()
+    return out.numpy(), [leaf.grad for leaf in leaves]
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and bool(np.allclose(a, b, atol=1e-7, rtol=1e-5))
+
+
+def _check_case(label: str, where: str, fn: Callable, arrays: Sequence[np.ndarray], names: Sequence[str],
+                reference: Callable, slips: Sequence[tuple[Callable, str]], shape_hint: Callable[[tuple], str | None]
+                ) -> bool:
+    """One test: the learner's output, then the gradient of every input, against `reference`.
+
+    `slips` are (wrong function, hint) pairs: when the output matches a wrong function, its hint is shown.
+    `shape_hint(shape)` returns a hint for a wrong output shape (or None).
+    """
+    leaves = _leaves(arrays)
+    ok, got = attempt(fn, *leaves, name=label)
+    if not ok:
+        return False
+    if got is None:
+        failed(f"{where}: {label} returned None: did you forget `return`?")
+        return False
+    shape = reference(*_leaves(arrays)).shape
+    rng = np.random.default_rng(sum(int(np.prod(a.shape)) for a in arrays))  # fixed weights: dL/d(output)
+    weights = rng.uniform(0.5, 1.5, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+    ref_out, ref_grads = _reference(reference, arrays, weights)
+    try:
+        mine = as_array(got)
+    except (TypeError, ValueError):
+        failed(f"{where}: {label} returned a {type(got).__name__}, expected a minigrad Tensor")
+        return False
+    if not isinstance(got, Tensor):
+        if _close(mine, ref_out):
+            failed(f"{where}: the numbers are right, but {label} returned a {type(got).__name__}, not a minigrad Tensor")
+            _hint("compute the result with minigrad operations on the input Tensors (indexing, +, *, @, .tanh(), "
+                  "F.softmax ...) and return that Tensor: only then can backward() send gradients to the inputs.")
+        else:
+            failed(f"{where}: {label} returned a {type(got).__name__}; return a minigrad Tensor built from the inputs")
+        return False
+    if mine.shape != ref_out.shape:
+        failed(f"{where}: your output has shape {mine.shape}, expected {ref_out.shape}")
+        hint = shape_hint(mine.shape)
+        if hint:
+            _hint(hint)
+        return False
+    if not compare(f"{where}: output", mine, ref_out, _ATOL, _RTOL):
+        for wrong, hint in slips:
+            try:
+                slip_out = wrong(*_leaves(arrays)).numpy()
+            except Exception:  # a slip that cannot even run on these shapes is not the one made
+                continue
+            if _close(mine, slip_out):
+                _hint(hint)
+                break
+        return False
+    if not got.requires_grad:
+        failed(f"{where}: the output is right, but it is not connected to the inputs: backward() cannot reach them")
+        _hint("somewhere the computation left minigrad (.numpy(), .data, np.something on a Tensor, or a new "
+              "Tensor(...) made from numbers). Use Tensor operations all the way from the inputs to the result.")
+        return False
+    got.backward(weights)
+    for name, leaf, ref in zip(names, leaves, ref_grads):
+        if leaf.grad is None:
+            failed(f"{where}: the output is right, but no gradient reached {name}")
+            _hint(f"{name} must take part in the computation as a Tensor (not through .numpy() or .data).")
+            return False
+        if not compare(f"{where}: gradient of {name}", leaf.grad, ref, _ATOL, _RTOL):
+            _hint(f"the output is right but the gradient of {name} is not: part of the computation went "
+                  "around autograd (.data, .numpy(), or an in-place change of an array).")
+            return False
+    return True
+
+
+# --- exercise 1: a 1-D convolution ------------------------------------------------------------------
+
+
+def _conv1d(x: Tensor, w: Tensor) -> Tensor:
+    """y_i = sum_j w_j x_{i+j}, i = 0..n-k (as PyTorch's conv1d: no flip, no padding)."""
+    k = w.shape[0]
+    m = x.shape[0] - k + 1
+    return stack([(x[i:i + k] * w).sum() for i in range(m)])
+
+
+def _conv1d_flipped(x: Tensor, w: Tensor) -> Tensor:
+    k = w.shape[0]
+    return _conv1d(x, w[np.arange(k - 1, -1, -1)])
+
+
+_CONV_CASES = [(6, 3), (9, 2), (5, 1), (4, 4)]  # (n, k): the notebook's size, a longer one, k = 1, k = n
+
+
+def check_conv1d(fn: Callable) -> Verdict:
+    """Exercise 1: `fn(x, w)` for Tensors x of shape (n,) and w of shape (k,) returns the Tensor y of
+    shape (n - k + 1,) with y_i = sum_j w_j x_{i+j} (no flip, no padding), built from minigrad operations.
+
+    Tested on (n, k) = (6, 3), (9, 2), (5, 1), (4, 4): output, then the gradients of x and w.
+    """
+    rng = np.random.default_rng(14)
+    for case, (n, k) in enumerate(_CONV_CASES, start=1):
+        x = rng.normal(size=n).round(2)
+        w = rng.normal(size=k).round(2)
+        where = f"test {case} (n={n}, k={k})"
+
+        def shape_hint(shape: tuple, n: int = n, k: int = k) -> str | None:
+            if shape == (n + k - 1,):
+                return f"you computed a 'full' convolution ({n + k - 1} outputs, with zero padding). Here the " \
+                       f"kernel only visits the {n - k + 1} positions where it fits inside x: y has n - k + 1 entries."
+            if shape == (n,):
+                return f"you kept the length of x (padding). Without padding the kernel fits at n - k + 1 = {n - k + 1} positions."
+            return f"y has one entry per position where the kernel fits inside x: n - k + 1 = {n - k + 1} entries, shape ({n - k + 1},)."
+
+        slips = [(_conv1d_flipped, "your kernel is flipped: y_i = sum_j w_j x_(i+j) in deep learning (a "
+                                   "cross-correlation, as PyTorch's conv1d), not the flipped sum of the maths convolution.")]
+        if not _check_case("conv1d", where, fn, [x, w], ["x", "w"], _conv1d, slips, shape_hint):
+            return Verdict(False)
+    return passed("conv1d is right on 4 tests, output and the gradients of x and w: a convolution is built "
+                  "from ordinary differentiable operations, so autograd handles it with nothing new.")
+
+
+# --- exercise 2: a recurrent network, unrolled ----------------------------------------------------------
+
+
+def _rnn(xs: Tensor, h0: Tensor, W_xh: Tensor, W_hh: Tensor, b: Tensor, *, transpose_hh: bool = False,
+         transpose_xh: bool = False, activation: bool = True, recurrent: bool = True) -> Tensor:
+    """h_t = tanh(x_t W_xh^T + h_(t-1) W_hh^T + b), t = 1..T; returns (h_1, ..., h_T) stacked, shape (T, H).
+
+    The keyword flags replay the usual slips (a transposed weight, no tanh, no recurrence)."""
+    hh = W_hh if transpose_hh else W_hh.T
+    xh = W_xh if transpose_xh else W_xh.T
+    h, states = h0, []
+    for t in range(xs.shape[0]):
+        z = xs[t] @ xh + (h if recurrent else h0) @ hh + b
+        h = z.tanh() if activation else z
+        states.append(h)
+    return stack(states)
+
+
+def _rnn_slip(**flags: bool) -> Callable:
+    return lambda *args: _rnn(*args, **flags)
+
+
+_RNN_CASES = [(5, 2, 3), (1, 3, 2), (4, 3, 3)]  # (T, D, H); D = H in the last, where W_xh's shape cannot tell
+
+
+def check_rnn_forward(fn: Callable) -> Verdict:
+    """Exercise 2: `fn(xs, h0, W_xh, W_hh, b)` with xs (T, D), h0 (H,), W_xh (H, D), W_hh (H, H), b (H,)
+    returns every hidden state, stacked as a Tensor of shape (T, H):
+    h_t = tanh(x_t W_xh^T + h_(t-1) W_hh^T + b) for t = 1..T.
+
+    Tested on (T, D, H) = (5, 2, 3), (1, 3, 2), (4, 3, 3): output, then the gradients of all five inputs.
+    """
+    rng = np.random.default_rng(41)
+    names = ["xs", "h0", "W_xh", "W_hh", "b"]
+    for case, (T, D, H) in enumerate(_RNN_CASES, start=1):
+        arrays = [rng.normal(size=(T, D)).round(2), rng.normal(size=H).round(2) * 0.5,
+                  rng.normal(size=(H, D)).round(2) * 0.7, rng.normal(size=(H, H)).round(2) * 0.7,
+                  rng.normal(size=H).round(2) * 0.3]
+        where = f"test {case} (T={T} steps, D={D} inputs, H={H} hidden)"
+
+        def shape_hint(shape: tuple, T: int = T, H: int = H) -> str | None:
+            if shape == (T + 1, H):
+                return "you included h0: return the T new states h_1 ... h_T, not the initial one."
+            if shape == (H,):
+                return "you returned one state (the last?); return all T of them, stacked: mg.stack(states), shape (T, H)."
+            return f"stack the T hidden states, each of shape ({H},), into a Tensor of shape ({T}, {H}) with mg.stack."
+
+        slips = [
+            (_rnn_slip(transpose_hh=True), "W_hh is transposed: with row vectors, the recurrent term is "
+                                           "h_(t-1) @ W_hh.T (as x @ W.T in nn.Linear)."),
+            (_rnn_slip(transpose_xh=True), "W_xh is transposed: the input term is x_t @ W_xh.T, of shape (H,)."),
+            (_rnn_slip(activation=False), "the tanh is missing: h_t = tanh(...), applied at every step."),
+            (_rnn_slip(recurrent=False), "every step used h0: each step must use the state the previous step "
+                                         "computed (h = the new state, inside the loop)."),
+        ]
+        if not _check_case("rnn_forward", where, fn, arrays, names, _rnn, slips, shape_hint):
+            return Verdict(False)
+    return passed("rnn_forward is right on 3 tests, states and the gradients of xs, h0, W_xh, W_hh and b: "
+                  "the same W_hh used at every step collects one gradient contribution per step.")
+
+
+# --- exercise 3: scaled dot-product attention ------------------------------------------------------------
+
+
+def _attention(Q: Tensor, K: Tensor, V: Tensor, *, scale: str = "sqrt_dk", axis: int = -1, softmax: bool = True) -> Tensor:
+    """softmax(Q K^T / sqrt(d_k)) V, the softmax over the keys (the last axis); flags replay the slips."""
+    d_k, d_v = K.shape[-1], V.shape[-1]
+    divisor = {"sqrt_dk": math.sqrt(d_k), "none": 1.0, "dk": float(d_k), "sqrt_dv": math.sqrt(d_v)}[scale]
+    scores = (Q @ K.T) / divisor
+    weights = F.softmax(scores, axis=axis) if softmax else scores
+    return weights @ V
+
+
+def _attention_slip(**flags: Any) -> Callable:
+    return lambda *args: _attention(*args, **flags)
+
+
+_ATTENTION_CASES = [(4, 4, 3, 3), (2, 5, 4, 3), (3, 2, 8, 5)]  # (L_q, L_k, d_k, d_v)
+
+
+def check_attention(fn: Callable) -> Verdict:
+    """Exercise 3: `fn(Q, K, V)` with Q (L_q, d), K (L_k, d), V (L_k, d_v) returns the Tensor
+    softmax(Q K^T / sqrt(d)) V of shape (L_q, d_v), the softmax taken over the keys (the last axis).
+
+    Tested on (L_q, L_k, d, d_v) = (4, 4, 3, 3), (2, 5, 4, 3), (3, 2, 8, 5): output, then the
+    gradients of Q, K and V.
+    """
+    rng = np.random.default_rng(314)
+    for case, (lq, lk, dk, dv) in enumerate(_ATTENTION_CASES, start=1):
+        arrays = [rng.normal(size=(lq, dk)).round(2), rng.normal(size=(lk, dk)).round(2),
+                  rng.normal(size=(lk, dv)).round(2)]
+        where = f"test {case} (L_q={lq} queries, L_k={lk} keys, d={dk}, d_v={dv})"
+
+        def shape_hint(shape: tuple, lq: int = lq, lk: int = lk, dv: int = dv) -> str | None:
+            if shape == (lq, lk):
+                return "these look like the attention weights; multiply them by V to get the output."
+            return f"the scores Q @ K.T have shape ({lq}, {lk}); after the softmax, @ V gives ({lq}, {dv})."
+
+        slips = [
+            (_attention_slip(scale="none"), "the scores are not scaled: divide Q @ K.T by sqrt(d), d the length of "
+                                            "each query and key vector (Q.shape[-1])."),
+            (_attention_slip(scale="dk"), "you divided by d; the scale is 1 / sqrt(d)."),
+            (_attention_slip(scale="sqrt_dv"), "you scaled by sqrt of V's width; d is the width of Q and K."),
+            (_attention_slip(axis=0), "the softmax ran over axis 0 (the queries). Each query's weights over the "
+                                      "keys must sum to 1: softmax over the last axis (axis=-1)."),
+            (_attention_slip(softmax=False), "the softmax is missing: weights = F.softmax(scores, axis=-1)."),
+        ]
+        if not _check_case("attention", where, fn, arrays, ["Q", "K", "V"], _attention, slips, shape_hint):
+            return Verdict(False)
+    return passed("attention is right on 3 tests, output and the gradients of Q, K and V: matrix products and "
+                  "a softmax, all differentiable, so autograd trains a transformer like any other network.")
