@@ -36,10 +36,7 @@ def synchronize(device: str) -> None:
 def minigrad_step_timer(device, width, batch, dtype="float32"):
     mg.manual_seed(0)
     model = nn.MLP([784, width, width, 10], activation="relu")
-    model.to(device)
-    if dtype != "float32":
-        for p in model.parameters():
-            p.data = p._backend.xp.astype(p.data, p._backend.dtype(dtype))
+    model.to(device, dtype=dtype)
     opt = optim.SGD(model.parameters(), lr=0.01)
     x = mg.randn(batch, 784, dtype=dtype, device=device)
     y = mg.Tensor(np.random.default_rng(0).integers(0, 10, batch), device=device)

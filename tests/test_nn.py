@@ -634,3 +634,16 @@ def test_layers_and_training_step_use_only_the_array_api(cpu_namespace):
     state = model.state_dict()
     model.load_state_dict(state)
     assert model(x).shape == (16, 3) and np.isfinite(model(x).numpy()).all()
+
+
+def test_module_to_dtype_casts_parameters_and_buffers_in_place():
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    params = model.parameters()
+    model.double()
+    assert all(p.dtype_name == "float64" for p in model.parameters() + model.buffers()
+               if p.dtype_name.startswith("float"))
+    assert model.parameters()[0] is params[0] and params[0].requires_grad
+    out = model(mg.tensor(np.ones((2, 3))))
+    assert out.dtype_name == "float64"
+    model.float()
+    assert model[0].weight.dtype_name == "float32"

@@ -181,17 +181,28 @@ class Module:
             fn(module)
         return self
 
-    def to(self, device: str) -> Module:
-        """Move every parameter and buffer (and gradient) to `device`, in place; returns self.
+    def to(self, device: str | None = None, dtype: Any = None) -> Module:
+        """Move every parameter and buffer (and gradient) to `device` and/or cast the
+        floating ones to `dtype`, in place; returns self.
 
         The tensors stay the same objects (requires_grad kept), so do this before
         making the optimizer or after: either way it updates the same tensors,
-        though an optimizer's running averages stay on the old device.
+        though an optimizer's running averages stay on the old device and dtype.
         """
-        target = get_backend(device)
         for t in self.parameters() + self.buffers():
-            _move_(t, target)
+            if device is not None:
+                _move_(t, get_backend(device))
+            if dtype is not None and t._backend.is_floating(t.dtype):
+                _cast_(t, dtype)
         return self
+
+    def double(self) -> Module:
+        """Cast floating parameters and buffers to float64 (as `torch.nn.Module.double`)."""
+        return self.to(dtype="float64")
+
+    def float(self) -> Module:
+        """Cast floating parameters and buffers to float32."""
+        return self.to(dtype="float32")
 
     # --- saving and loading ------------------------------------------------------------------
 
@@ -265,6 +276,14 @@ def _move_(t: Tensor, target) -> None:
     if t.grad is not None:
         t.grad = target.asarray(t._backend.to_numpy(t.grad))
     t._backend = target
+
+
+def _cast_(t: Tensor, dtype: Any) -> None:
+    """Cast a tensor's data and gradient to `dtype`, keeping the same Tensor object."""
+    xp, target = t._backend.xp, t._backend.dtype(dtype)
+    t.data = xp.astype(t.data, target)
+    if t.grad is not None:
+        t.grad = xp.astype(t.grad, target)
 
 
 def _copy(xp, array: Any) -> Any:
