@@ -16,9 +16,13 @@ Gradient descent (notebook 06)::
     fig = plot_descent("valley_2d", lr=0.15)
     fig = plot_learning_rates("valley_2d", [0.01, 0.1, 0.19, 0.21])
 
-Widgets::
+Widgets: a notebook wires sliders to these functions with `ipywidgets.interact`::
 
-    explore.interactive_figure(explore.plot_descent, problem=Dropdown(...), lr=FloatLogSlider(...))
+    def show(lr):
+        explore.plot_descent("valley_2d", lr=lr)
+        plt.show()
+
+    interact(show, lr=FloatLogSlider(value=0.1, min=-3, max=0.5))
 
 Gradients always come from minigrad's autograd (a `Tensor` with
 `requires_grad=True`, then `backward()`), never from a formula typed in here,
@@ -27,7 +31,6 @@ the plotting functions.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -40,7 +43,7 @@ __all__ = [
     "ACTIVATIONS", "ACTIVATION_PARAMS", "activation_curve", "saturation_regions", "plot_activation",
     "plot_activations",
     "Problem", "quadratic", "PROBLEMS", "get_problem", "loss_and_grad", "Descent", "descend", "classify",
-    "convergence_factor", "plot_descent", "plot_learning_rates", "interactive_figure",
+    "convergence_factor", "learning_rate_rule", "plot_descent", "plot_learning_rates",
 ]
 
 
@@ -258,15 +261,15 @@ def quadratic(curvatures: Sequence[float], x0: Sequence[float] | None = None,
     bounds = tuple(bounds) if bounds is not None else tuple((-5.0, 5.0) for _ in a)
     if len(x0) != len(a) or len(bounds) != len(a):
         raise ValueError(f"{len(a)} curvatures need x0 and bounds of length {len(a)}")
-    terms = " + ".join(f"{c:g} x{i + 1}^2" if len(a) > 1 else f"{c:g} x^2" for i, c in enumerate(a))
+    terms = " + ".join(f"{c:g} x{i + 1}²" if len(a) > 1 else f"{c:g} x²" for i, c in enumerate(a))
     return Problem(name, title or f"f = ({terms}) / 2", fn, x0, bounds, a)
 
 
 PROBLEMS: dict[str, Problem] = {
     "quadratic_1d": quadratic([2.0], x0=[4.0], bounds=[(-5.0, 5.0)], name="quadratic_1d",
-                              title="f(x) = x^2 (curvature a = 2)"),
+                              title="f(x) = x² = (a/2) x² with curvature a = 2"),
     "valley_2d": quadratic([1.0, 10.0], x0=[-4.5, 2.0], bounds=[(-5.0, 5.0), (-2.5, 2.5)], name="valley_2d",
-                           title="valley f = (x^2 + 10 y^2) / 2 (curvatures 1 and 10)"),
+                           title="the valley f = (x² + 10 y²) / 2, curvatures 1 and 10"),
 }
 """The named problems of notebook 06's explorer."""
 
@@ -417,6 +420,7 @@ def _draw_path(ax, problem: Problem, run: Descent, color: str) -> None:
         ax.plot(*run.path[0], "s", color="black", ms=6, label="start")
         ax.plot(0, 0, "*", color="black", ms=10, label="minimum")
         ax.set_ylim(y_lo, y_hi)
+        ax.set_aspect("equal")  # true proportions: a long valley looks long
         ax.set_xlabel("x")
         ax.set_ylabel("y")
     else:
@@ -434,11 +438,25 @@ def _draw_losses(ax, run: Descent, color: str, label: str) -> None:
     ax.grid(alpha=0.3, which="both")
 
 
-def _limit_text(problem: Problem) -> str:
-    limit = problem.max_stable_lr
-    if limit is None:
+def learning_rate_rule(problem: str | Problem) -> str:
+    """The learning-rate thresholds of a quadratic, in words ("" for other problems).
+
+    On f = 1/2 sum_i a_i x_i^2 each coordinate is multiplied by (1 - lr a_i)
+    per step: straight to the minimum for lr < 1/a_max, overshooting (zigzag)
+    but converging for 1/a_max < lr < 2/a_max, diverging for lr > 2/a_max.
+    """
+    problem = get_problem(problem)
+    if problem.curvatures is None:
         return ""
-    return f" (converges iff lr < {'2/a' if problem.dim == 1 else '2/a_max'} = {limit:.3g})"
+    a = "a" if problem.dim == 1 else "a_max"
+    a_max = max(problem.curvatures)
+    return (f"monotone for lr < 1/{a} = {1 / a_max:.3g}, oscillating but converging up to 2/{a} = {2 / a_max:.3g}, "
+            f"diverging beyond")
+
+
+def _title(prefix: str, problem: Problem) -> str:
+    rule = learning_rate_rule(problem)
+    return f"{prefix} {problem.title}" + (f"\n{rule}" if rule else "")
 
 
 def plot_descent(problem: str | Problem, lr: float = 0.1, steps: int = 30, x0: Any = None, axes=None):
@@ -461,7 +479,7 @@ def plot_descent(problem: str | Problem, lr: float = 0.1, steps: int = 30, x0: A
     ax_loss.set_title(f"loss after {len(run.losses) - 1} steps: {run.losses[-1]:.2e}"
                       + ("  (blew up)" if run.blew_up else ""))
     ax_loss.legend(loc="best", fontsize=8)
-    ax_path.figure.suptitle(f"Gradient descent on {problem.title}{_limit_text(problem)}")
+    ax_path.figure.suptitle(_title("Gradient descent on", problem))
     return ax_path.figure
 
 
@@ -480,8 +498,10 @@ def plot_learning_rates(problem: str | Problem, lrs: Sequence[float], steps: int
     problem = get_problem(problem)
     runs = [descend(problem, x0=x0, lr=lr, steps=steps) for lr in lrs]
     labels = list(labels) if labels is not None else [run.status for run in runs]
-    fig = plt.figure(figsize=(3.6 * len(runs), 7.2), constrained_layout=True)
-    grid = fig.add_gridspec(2, len(runs), height_ratios=[1, 1])
+    # 2-D paths are drawn to scale (a wide, flat window), so they need less height than 1-D curves
+    height, top = (6.4, 0.8) if problem.dim == 2 else (7.2, 1.0)
+    fig = plt.figure(figsize=(3.6 * len(runs), height), constrained_layout=True)
+    grid = fig.add_gridspec(2, len(runs), height_ratios=[top, 1])
     ax_loss = fig.add_subplot(grid[1, :])
     for i, (run, caption) in enumerate(zip(runs, labels)):
         ax = fig.add_subplot(grid[0, i])
@@ -489,46 +509,9 @@ def plot_learning_rates(problem: str | Problem, lrs: Sequence[float], steps: int
         status = "" if caption == run.status else f"\n(status: {run.status})"
         ax.set_title(f"lr = {run.lr:.3g}: {caption}{status}")
         if i == 0:
-            ax.legend(loc="lower right" if problem.dim == 2 else "upper center", fontsize=7)
+            ax.legend(loc="lower right" if problem.dim == 2 else "upper center", fontsize=8)
         _draw_losses(ax_loss, run, f"C{i}", f"lr = {run.lr:.3g}: {caption}")
     ax_loss.set_title("loss per step (a straight line on this log scale = a constant factor per step)")
     ax_loss.legend(loc="best", fontsize=9)
-    fig.suptitle(f"Learning rates on {problem.title}{_limit_text(problem)}")
+    fig.suptitle(_title("Learning rates on", problem))
     return fig
-
-
-# --- widgets ---------------------------------------------------------------------------------
-
-
-def interactive_figure(plot: Callable[..., Any], dpi: int = 80, **controls: Any):
-    """Controls that redraw `plot(**values)` whenever one of them changes, like `ipywidgets.interact`.
-
-    Each keyword is an ipywidgets control (Dropdown, FloatSlider, ...) whose
-    `value` is passed to `plot` under that keyword; `plot` returns a matplotlib
-    Figure. The figure is drawn once now and shown as a PNG in an
-    `ipywidgets.Image`, so redrawing sends no cell output: unlike `interact`'s
-    Output widget, this also runs in headless executors such as nbclient.
-
-    Returns:
-        An ipywidgets VBox (the controls above the picture), with `.image`
-        (the Image widget) and `.redraw()`; display it, or leave it last in a cell.
-    """
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-
-    image = widgets.Image(format="png")
-
-    def redraw(_change: Any = None) -> None:
-        fig = plot(**{name: control.value for name, control in controls.items()})
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-        plt.close(fig)
-        image.value = buffer.getvalue()
-
-    for control in controls.values():
-        control.observe(redraw, names="value")
-    row = widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
-    box = widgets.VBox([row, image])
-    box.image, box.redraw = image, redraw
-    redraw()
-    return box

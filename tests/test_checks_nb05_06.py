@@ -181,3 +181,17 @@ def test_checkers_are_exported():
     for name in ["check_sigmoid_grad", "check_leaky_relu", "check_softmax_jacobian",
                  "check_cross_entropy_grad", "check_bce_with_logits", "check_gradient_descent"]:
         assert callable(getattr(checks, name))
+
+
+def test_checkers_return_verdicts_that_display_nothing(capsys):
+    from minigrad.checks.verdict import Verdict
+    cases = [(checks.check_sigmoid_grad, [sigmoid_grad_from_output]),
+             (checks.check_leaky_relu, [leaky_relu, leaky_relu_grad]),
+             (checks.check_softmax_jacobian, [softmax_jacobian]),
+             (checks.check_cross_entropy_grad, [cross_entropy_grad]),
+             (checks.check_bce_with_logits, [bce_with_logits]),
+             (checks.check_gradient_descent, [gradient_descent])]
+    for check, solutions in cases:
+        good, bad = check(*solutions), check(*[stub] * len(solutions))
+        assert isinstance(good, Verdict) and good == True  # noqa: E712
+        assert isinstance(bad, Verdict) and bad == False  # noqa: E712

@@ -256,7 +256,11 @@ def test_plot_descent_names_the_outcome(name):
     assert ax_path.get_title() == f"lr = 0.19: {explore.descend(name, lr=0.19, steps=20).status}"
     assert ax_loss.get_yscale() == "log" and ax_loss.get_xlabel() == "step t"
     assert ax_path.get_xlabel() == "x" and ax_path.get_ylabel() in ("f(x)", "y")
-    assert ("2/a = 1)" if name == "quadratic_1d" else "2/a_max = 0.2)") in fig._suptitle.get_text()
+    rule = ("lr < 1/a = 0.5, oscillating but converging up to 2/a = 1" if name == "quadratic_1d"
+            else "lr < 1/a_max = 0.1, oscillating but converging up to 2/a_max = 0.2")
+    assert rule in fig._suptitle.get_text()
+    if name == "valley_2d":
+        assert ax_path.get_aspect() == 1.0  # drawn to scale, so the valley looks long
 
 
 def test_plot_descent_of_a_blow_up_and_of_an_exact_zero_loss():
@@ -284,25 +288,12 @@ def test_plotting_a_3d_problem_is_refused():
         explore.plot_descent(explore.quadratic([1.0, 2.0, 3.0]), lr=0.1)
 
 
-# --- interactive_figure ------------------------------------------------------------------------
+# --- the rule in words -------------------------------------------------------------------------
 
-def test_interactive_figure_draws_now_and_redraws_on_every_change():
-    widgets = pytest.importorskip("ipywidgets")
-    calls = []
-
-    def plot(name, lr):
-        calls.append((name, lr))
-        return explore.plot_descent(name, lr=lr, steps=5)
-
-    lr = widgets.FloatSlider(value=0.1, min=0.01, max=1.0)
-    problem = widgets.Dropdown(options=list(explore.PROBLEMS), value="valley_2d")
-    box = explore.interactive_figure(plot, name=problem, lr=lr)
-    assert calls == [("valley_2d", 0.1)]
-    first = box.image.value
-    assert first[:8] == b"\x89PNG\r\n\x1a\n"
-    lr.value = 0.19
-    problem.value = "quadratic_1d"
-    assert calls[1:] == [("valley_2d", 0.19), ("quadratic_1d", 0.19)]
-    assert box.image.value != first
-    assert list(box.children[0].children) == [problem, lr]
-    assert not plt.get_fignums()  # every drawn figure was closed
+def test_learning_rate_rule_states_both_thresholds_of_the_quadratic():
+    assert explore.learning_rate_rule(one_d()) == (
+        "monotone for lr < 1/a = 0.25, oscillating but converging up to 2/a = 0.5, diverging beyond")
+    assert "1/a_max = 0.1," in explore.learning_rate_rule("valley_2d")
+    assert "(a/2) x² with curvature a = 2" in explore.get_problem("quadratic_1d").title
+    not_quadratic = explore.Problem("abs", "|x|", lambda x: x.abs().sum(axis=-1), (1.0,), ((-2.0, 2.0),))
+    assert explore.learning_rate_rule(not_quadratic) == ""

@@ -26,7 +26,7 @@ def _elementwise(fn: Callable, x: np.ndarray, **params: Any) -> tuple[np.ndarray
 
 
 def compare_at(what: str, inputs: np.ndarray, got: Any, expected: Any, name: str = "x",
-               atol: float = 1e-8, rtol: float = 1e-6) -> bool:
+               atol: float = 1e-8, rtol: float = 1e-6) -> Verdict:
     """Compare element-wise results; on a mismatch, name the input where it happens."""
     try:
         mine, ref = as_array(got), as_array(expected)
@@ -52,7 +52,7 @@ def hint_if_close(got: Any, candidate: Any, message: str, atol: float = 1e-10) -
         print(f"   hint: {message}")
 
 
-def check_sigmoid_grad(sigmoid_grad_from_output: Callable) -> bool:
+def check_sigmoid_grad(sigmoid_grad_from_output: Callable) -> Verdict:
     """sigmoid_grad_from_output(s) must return sigma'(x) given only s = sigma(x), element-wise."""
     x = np.array([-30.0, -6.0, -3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0, 6.0, 30.0])
     s, expected = _elementwise(F.sigmoid, x)
@@ -70,7 +70,7 @@ def check_sigmoid_grad(sigmoid_grad_from_output: Callable) -> bool:
                   "(and gives the maximum 1/4 at x = 0)")
 
 
-def check_leaky_relu(leaky_relu: Callable, leaky_relu_grad: Callable) -> bool:
+def check_leaky_relu(leaky_relu: Callable, leaky_relu_grad: Callable) -> Verdict:
     """leaky_relu(x, slope) and leaky_relu_grad(x, slope) on NumPy arrays, against minigrad's F.leaky_relu."""
     x = np.array([-5.0, -2.0, -0.5, -1e-3, 1e-3, 0.5, 2.0, 5.0])
     for slope in (0.01, 0.2):
@@ -99,7 +99,7 @@ def _softmax_jacobian_by_autograd(z: np.ndarray) -> np.ndarray:
     return np.stack(rows)
 
 
-def check_softmax_jacobian(softmax_jacobian: Callable) -> bool:
+def check_softmax_jacobian(softmax_jacobian: Callable) -> Verdict:
     """softmax_jacobian(z) for a 1-D array z must return the (n, n) matrix J[i, j] = d softmax(z)_i / d z_j."""
     cases = [
         ("z = [2, 1, 0.1]", np.array([2.0, 1.0, 0.1])),

@@ -23,7 +23,7 @@ def _cross_entropy_grad_by_autograd(logits: np.ndarray, targets: np.ndarray) -> 
     return np.array(t.grad)
 
 
-def check_cross_entropy_grad(cross_entropy_grad: Callable) -> bool:
+def check_cross_entropy_grad(cross_entropy_grad: Callable) -> Verdict:
     """cross_entropy_grad(logits, targets) must return d(mean cross-entropy)/d(logits), shape (N, C)."""
     rng = np.random.default_rng(6)
     cases = [
@@ -54,7 +54,7 @@ def check_cross_entropy_grad(cross_entropy_grad: Callable) -> bool:
                   "on 3 batches (large logits included)")
 
 
-def check_bce_with_logits(bce_with_logits: Callable) -> bool:
+def check_bce_with_logits(bce_with_logits: Callable) -> Verdict:
     """bce_with_logits(z, y) must return the element-wise BCE of sigmoid(z) against y, finite for any z."""
     z = np.array([-4.0, -1.0, -0.1, 0.0, 0.3, 2.0, 5.0, -2.5])
     y = np.array([0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.3])
@@ -80,7 +80,7 @@ def check_bce_with_logits(bce_with_logits: Callable) -> bool:
                   "(and exact) for logits of +-1000")
 
 
-def check_gradient_descent(gradient_descent: Callable) -> bool:
+def check_gradient_descent(gradient_descent: Callable) -> Verdict:
     """gradient_descent(f_and_grad, x0, lr, steps) must return the path x_0, ..., x_steps, shape (steps + 1, d)."""
     curvatures = np.array([1.0, 10.0])
 
