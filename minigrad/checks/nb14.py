@@ -73,7 +73,8 @@ def _check_case(label: str, where: str, fn: Callable, arrays: Sequence[np.ndarra
         return False
     if not isinstance(got, Tensor):
         if _close(mine, ref_out):
-            failed(f"{where}: the numbers are right, but {label} returned a {type(got).__name__}, not a minigrad Tensor")
+            failed(f"{where}: the numbers are right, but {label} returned a {type(got).__name__}, "
+                   "not a minigrad Tensor")
             _hint("compute the result with minigrad operations on the input Tensors (indexing, +, *, @, .tanh(), "
                   "F.softmax ...) and return that Tensor: only then can backward() send gradients to the inputs.")
         else:
@@ -148,11 +149,14 @@ def check_conv1d(fn: Callable) -> Verdict:
                 return f"you computed a 'full' convolution ({n + k - 1} outputs, with zero padding). Here the " \
                        f"kernel only visits the {n - k + 1} positions where it fits inside x: y has n - k + 1 entries."
             if shape == (n,):
-                return f"you kept the length of x (padding). Without padding the kernel fits at n - k + 1 = {n - k + 1} positions."
-            return f"y has one entry per position where the kernel fits inside x: n - k + 1 = {n - k + 1} entries, shape ({n - k + 1},)."
+                return (f"you kept the length of x (padding). Without padding the kernel fits at "
+                        f"n - k + 1 = {n - k + 1} positions.")
+            return (f"y has one entry per position where the kernel fits inside x: n - k + 1 = {n - k + 1} "
+                    f"entries, shape ({n - k + 1},).")
 
         slips = [(_conv1d_flipped, "your kernel is flipped: y_i = sum_j w_j x_(i+j) in deep learning (a "
-                                   "cross-correlation, as PyTorch's conv1d), not the flipped sum of the maths convolution.")]
+                                   "cross-correlation, as PyTorch's conv1d), not the flipped sum of the "
+                                   "maths convolution.")]
         if not _check_case("conv1d", where, fn, [x, w], ["x", "w"], _conv1d, slips, shape_hint):
             return Verdict(False)
     return passed("conv1d is right on 4 tests, output and the gradients of x and w: a convolution is built "
@@ -203,7 +207,8 @@ def check_rnn_forward(fn: Callable) -> Verdict:
             if shape == (T + 1, H):
                 return "you included h0: return the T new states h_1 ... h_T, not the initial one."
             if shape == (H,):
-                return "you returned one state (the last?); return all T of them, stacked: mg.stack(states), shape (T, H)."
+                return ("you returned one state (the last?); return all T of them, stacked: "
+                        "mg.stack(states), shape (T, H).")
             return f"stack the T hidden states, each of shape ({H},), into a Tensor of shape ({T}, {H}) with mg.stack."
 
         slips = [
@@ -223,7 +228,8 @@ def check_rnn_forward(fn: Callable) -> Verdict:
 # --- exercise 3: scaled dot-product attention ------------------------------------------------------------
 
 
-def _attention(Q: Tensor, K: Tensor, V: Tensor, *, scale: str = "sqrt_dk", axis: int = -1, softmax: bool = True) -> Tensor:
+def _attention(Q: Tensor, K: Tensor, V: Tensor, *, scale: str = "sqrt_dk", axis: int = -1,
+               softmax: bool = True) -> Tensor:
     """softmax(Q K^T / sqrt(d_k)) V, the softmax over the keys (the last axis); flags replay the slips."""
     d_k, d_v = K.shape[-1], V.shape[-1]
     divisor = {"sqrt_dk": math.sqrt(d_k), "none": 1.0, "dk": float(d_k), "sqrt_dv": math.sqrt(d_v)}[scale]
