@@ -118,10 +118,10 @@ def _reference_bound(weights: list[np.ndarray], max_slope: float, norm: Any = 2,
 
 
 def check_gradient_bound(fn: Callable) -> Verdict:
-    """Exercise 2: `fn(weights, max_slope)` returns B_1..B_L with B_l = prod_{k=l+1}^{L} max_slope * ||W_k||_2.
+    """Exercise 2: `fn(weights, max_slope)` returns B_1..B_n with B_l = prod_{k=l+1}^{n} max_slope * ||W_k||_2.
 
-    `weights` is the list [W_1, ..., W_L] of NumPy arrays of shape (out, in); ||W||_2
-    is the spectral norm (the largest singular value); B_L = 1 (an empty product).
+    `weights` is the list [W_1, ..., W_n] of NumPy arrays of shape (out, in); ||W||_2
+    is the spectral norm (the largest singular value); B_n = 1 (an empty product).
     """
     rng = np.random.default_rng(20)
     shapes = [(8, 5), (8, 8), (6, 8), (6, 6), (3, 6)]
@@ -140,20 +140,20 @@ def check_gradient_bound(fn: Callable) -> Verdict:
         if compare(what, mine, ref, atol=1e-12, rtol=1e-6):
             continue
         if mine.shape == (len(weights) - 1,):
-            _hint("return one bound per layer, L numbers: the last one, for the output layer, is 1 (an empty product).")
+            _hint("return one bound per layer, n numbers for n weights: the last one, for the output layer, is 1 (an empty product).")
         elif _close(mine, ref[::-1]):
-            _hint("your bounds are in reverse order: B_1 (input layer, the smallest) first, B_L = 1 last.")
+            _hint("your bounds are in reverse order: B_1 (input layer, the smallest) first, B_n = 1 last.")
         elif _close(mine, _reference_bound(weights, max_slope, norm="fro")):
             _hint("you used the Frobenius norm; the bound needs the spectral norm ||W||_2 = the largest "
                   "singular value: np.linalg.norm(W, 2).")
         elif _close(mine, _reference_bound(weights, max_slope, skip=0)):
-            _hint("each B_l should multiply the factors of the layers *above* l only (k = l+1 .. L): "
+            _hint("each B_l should multiply the factors of the layers *above* l only (k = l+1 .. n): "
                   "delta_l gets W_{l+1}^T, not W_l^T.")
         elif _close(mine, _reference_bound(weights, 1.0)):
             _hint("the factor max_slope is missing: each layer multiplies by f'(z) <= max_slope too.")
         return Verdict(False)
     return passed("gradient_bound is right: B_l = prod over the layers above l of max_slope * ||W_k||_2, "
-                  "and B_L = 1.")
+                  "and B_n = 1.")
 
 
 # --- exercise 3: saturation --------------------------------------------------------------------

@@ -74,7 +74,8 @@ def check_init_std(fn: Callable) -> Verdict:
         elif activation == "relu" and np.isclose(mine, math.sqrt(2.0 / (fan_in + fan_out))):
             _hint("for ReLU use He's rule, sqrt(2 / fan_in); Xavier's average of fan_in and fan_out is for tanh and sigmoid.")
         elif activation != "relu" and np.isclose(mine, math.sqrt(1.0 / (fan_in + fan_out))):
-            _hint("Xavier's variance is 2 / (fan_in + fan_out): the mean of 1/fan_in and 1/fan_out is that, not half of it.")
+            _hint("Xavier's variance is 2 / (fan_in + fan_out), the harmonic mean of 1/fan_in and 1/fan_out: "
+                  "the 2 is missing.")
         elif activation != "relu" and np.isclose(mine, math.sqrt(1.0 / fan_in)):
             _hint("1/fan_in keeps only the forward pass; Xavier's compromise between forward and backward is "
                   "2 / (fan_in + fan_out).")

@@ -94,14 +94,14 @@ def check_fa_hidden_delta(fn: Callable) -> Verdict:
             failed(f"{where}: your result has shape {mine.shape}, expected (N, H) = {ref.shape}")
             _hint("one error value per example and hidden unit: e @ B.T has shape (N, H).")
             return Verdict(False)
-        if compare_or_hint(where, mine, ref, e, B, z):
+        if _compare_or_hint(where, mine, ref, e, B, z):
             continue
         return Verdict(False)
     return passed("fa_hidden_delta is right on 3 tests: the output error goes down through the fixed matrix B "
                   "(e @ B.T) and is gated by the ReLU's derivative, exactly where backprop would use W2.")
 
 
-def compare_or_hint(where: str, mine: np.ndarray, ref: np.ndarray, e: np.ndarray, B: np.ndarray,
+def _compare_or_hint(where: str, mine: np.ndarray, ref: np.ndarray, e: np.ndarray, B: np.ndarray,
                     z: np.ndarray) -> bool:
     """Say whether `mine` is right; if not, name the slip it matches (if any)."""
     if _close(mine, ref):
