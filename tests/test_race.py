@@ -250,6 +250,12 @@ def test_plot_race_draws_paths_and_losses_for_each_function():
     assert "tuned" in fig._suptitle.get_text()
 
 
+
+def test_loss_panels_are_titled_with_short_names():
+    fig = race.plot_race(["SGD"], function=["rosenbrock", "rotated_ravine"], steps=5)
+    titles = [ax.get_title() for ax in np.array(fig.axes).reshape(2, 2)[1]]
+    assert titles == ["loss per step, Rosenbrock", "loss per step, ravine turned by 45°"]
+
 def test_plot_race_uses_given_rates_and_marks_divergence():
     fig = race.plot_race(["SGD"], function="ravine", lrs={"sgd": 0.1}, steps=100)
     labels = fig.axes[0].get_legend_handles_labels()[1]
