@@ -482,7 +482,8 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     broadcast batch axes; a 1-D operand is treated as a row or a column).
     """
     if a._backend is not b._backend:
-        raise DeviceError(f"tensors on different devices: {a.device} and {b.device}")
+        raise DeviceError(f"tensors on different devices: {a.device} and {b.device}; "
+                          "move one with .to(device) first")
     xp, A, B = a._backend.xp, a.data, b.data
     _check_matmul_shapes(a.shape, b.shape)
     out = xp.matmul(A, B)
