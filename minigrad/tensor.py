@@ -372,11 +372,11 @@ class Tensor:
     def relu(self) -> Tensor:
         """relu(a) = max(a, 0); derivative 1 where a > 0, else 0."""
         xp, a = self._backend.xp, self.data
-        positive = a > 0
+        slope = xp.astype(a > 0, a.dtype)
 
         def backward(g):
-            return (xp.where(positive, g, 0.0),)
-        return self._result(xp.where(positive, a, 0.0), (self,), backward, "relu")
+            return (g * slope,)
+        return self._result(xp.maximum(a, 0.0), (self,), backward, "relu")
 
     def abs(self) -> Tensor:
         """d|a|/da = sign(a) (0 at 0, as in PyTorch)."""
