@@ -9,8 +9,13 @@ matrix products alone, the BLAS floor.
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+
+# PyTorch's OpenMP threads otherwise spin after each of its steps and, on a
+# 2-core machine, starve the NumPy (OpenBLAS) threads of the contender timed next.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np
 
