@@ -8,6 +8,7 @@ update. Both engines start from the same weights and must reach the same loss.
 """
 from __future__ import annotations
 
+import gc
 import random
 import sys
 from pathlib import Path
@@ -64,8 +65,12 @@ def main() -> None:
     print(f"same start, 3 steps: losses {[f'{a:.12f}' for a, _ in losses]}, largest difference {worst:.2e}")
     assert worst < 1e-9, "the two engines disagree"
 
-    demo = time_alternately({"minigrad": lambda: demo_step(ours, Value, X, y),
-                             "micrograd": lambda: demo_step(theirs, MicroValue, X, y)}, repeats=15, warmup=2)
+    contenders = {"minigrad": lambda: demo_step(ours, Value, X, y),
+                  "micrograd": lambda: demo_step(theirs, MicroValue, X, y)}
+    demo = time_alternately(contenders, repeats=15, warmup=2)
+    gc.disable()  # the same, without Python's cycle collector: micrograd's closures make cycles it keeps scanning
+    demo_no_gc = time_alternately(contenders, repeats=15, warmup=2)
+    gc.enable()
     sys.setrecursionlimit(10_000)  # micrograd's recursive topological sort needs more; minigrad's is iterative
     chain = time_alternately({"minigrad": lambda: chain_backward(Value)}, repeats=3, warmup=1)
     try:
@@ -74,15 +79,18 @@ def main() -> None:
         chain["micrograd"] = {"error": "RecursionError: its recursive topological sort cannot walk the chain"}
 
     speedup = demo["micrograd"]["median_s"] / demo["minigrad"]["median_s"]
-    rows = [["demo step", f"{demo['minigrad']['median_s'] * 1e3:.1f} ms", f"{demo['micrograd']['median_s'] * 1e3:.1f} ms",
-             f"{speedup:.1f}x"]]
+    speedup_no_gc = demo_no_gc["micrograd"]["median_s"] / demo_no_gc["minigrad"]["median_s"]
+    rows = [[label, f"{r['minigrad']['median_s'] * 1e3:.1f} ms", f"{r['micrograd']['median_s'] * 1e3:.1f} ms",
+             f"{r['micrograd']['median_s'] / r['minigrad']['median_s']:.1f}x"]
+            for label, r in (("demo step", demo), ("demo step, gc disabled", demo_no_gc))]
     mc = chain["micrograd"]
     rows.append(["1,000,000-node chain", f"{chain['minigrad']['median_s']:.2f} s",
                  f"{mc['median_s']:.2f} s" if "median_s" in mc else "RecursionError",
                  f"{mc['median_s'] / chain['minigrad']['median_s']:.1f}x" if "median_s" in mc else "-"])
     print(table(rows, ["benchmark", "minigrad", "micrograd", "minigrad faster by"]))
     path = write_results("scalar", "python bench/scalar.py",
-                         {"demo_step": demo, "demo_speedup": speedup, "demo_loss_max_difference": worst,
+                         {"demo_step": demo, "demo_speedup": speedup, "demo_step_gc_disabled": demo_no_gc,
+                          "demo_speedup_gc_disabled": speedup_no_gc, "demo_loss_max_difference": worst,
                           "chain_1e6": chain})
     print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
 
