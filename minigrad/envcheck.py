@@ -49,7 +49,7 @@ OPTIONAL = [
     ("jupyterlab", None, "JupyterLab", "jupyterlab", "4", "only how you open the course (`make lab`); VS Code or Jupyter Notebook work too"),
 ]
 GPU_AFFECTS = "notebook 13 (training on a GPU) runs on the CPU instead, and says so"
-GPU_FIX = ('optional: on a machine with an NVIDIA GPU and CUDA 12, python -m pip install "cupy-cuda12x>=13"; '
+GPU_FIX = ('optional: on a machine with an NVIDIA GPU and CUDA 12, python -m pip install "cupy-cuda12x>=14"; '
            "without one, nothing to do")
 SETUP_FIX = 'in the course folder run `make setup`, or: python -m pip install -e ".[course]"'
 
