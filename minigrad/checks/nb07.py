@@ -6,7 +6,7 @@ of the shape of Y. Every reference answer below comes from minigrad's Tensor
 autograd or from `minigrad.tensor.unbroadcast`, never from the formulas the
 learner is asked to derive.
 
-    check_linear_backward_xw   exercise 1: Y = X W + b with W of shape (in, out)
+    check_linear_backward_xw   exercise 1: Y = X V + b with V of shape (in, out)
     check_unbroadcast          exercise 2: sum a gradient back to a broadcast shape
     check_two_layer_backward   exercise 3: every gradient of a two-layer ReLU network
 """
@@ -32,7 +32,7 @@ def _arrays(what: str, got: Any, names: tuple[str, ...]) -> list[np.ndarray] | N
     """The learner's tuple of results as float64 arrays, or None after saying what is wrong with it."""
     if not isinstance(got, (tuple, list)) or len(got) != len(names):
         n = len(got) if isinstance(got, (tuple, list)) else None
-        kind = f"{n} values" if n is not None else f"a {type(got).__name__}"
+        kind = f"{n} values" if n is not None else _a(got)
         failed(f"{what}: expected a tuple of {len(names)} arrays ({', '.join(names)}), got {kind}")
         return None
     out = []
@@ -43,9 +43,15 @@ def _arrays(what: str, got: Any, names: tuple[str, ...]) -> list[np.ndarray] | N
         try:
             out.append(as_array(value))
         except (TypeError, ValueError):
-            failed(f"{what}: {name} is a {type(value).__name__}, expected an array")
+            failed(f"{what}: {name} is {_a(value)}, expected an array")
             return None
     return out
+
+
+def _a(value: Any) -> str:
+    """'a list', 'an ndarray': the type of `value` with its article."""
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 def _close(a: np.ndarray, b: np.ndarray) -> bool:
@@ -56,50 +62,50 @@ def _hint(message: str) -> None:
     print(f"   Hint: {message}")
 
 
-# --- exercise 1: the other convention, Y = X W + b with W of shape (in, out) ---------------
+# --- exercise 1: the other convention, Y = X V + b with V of shape (in, out) ---------------
 
 _LINEAR_CASES = [(5, 3, 4), (1, 2, 3), (3, 3, 3)]  # (N, in, out): all different, one example, all equal
 
 
-def _reference_linear_xw(X: np.ndarray, W: np.ndarray, b: np.ndarray, G: np.ndarray) -> list[np.ndarray]:
-    """(dX, dW, db) for Y = X @ W + b and upstream gradient G, by Tensor autograd."""
-    x, w, bb = (Tensor(a, requires_grad=True) for a in (X, W, b))
-    (x @ w + bb).backward(G)
-    return [t.grad for t in (x, w, bb)]
+def _reference_linear_xw(X: np.ndarray, V: np.ndarray, b: np.ndarray, G: np.ndarray) -> list[np.ndarray]:
+    """(dX, dV, db) for Y = X @ V + b and upstream gradient G, by Tensor autograd."""
+    x, v, bb = (Tensor(a, requires_grad=True) for a in (X, V, b))
+    (x @ v + bb).backward(G)
+    return [t.grad for t in (x, v, bb)]
 
 
 def check_linear_backward_xw(fn: Callable) -> Verdict:
-    """Exercise 1: `fn(X, W, G)` returns (dX, dW, db) for Y = X @ W + b, W of shape (in, out).
+    """Exercise 1: `fn(X, V, G)` returns (dX, dV, db) for Y = X @ V + b, V of shape (in, out).
 
     Tested with (N, in, out) = (5, 3, 4), (1, 2, 3) and (3, 3, 3); the last one,
     where every shape is square, catches a transpose that the shapes cannot.
     """
     rng = np.random.default_rng(7)
     for k, (n, d_in, d_out) in enumerate(_LINEAR_CASES, start=1):
-        X, W, b, G = _random(rng, n, d_in), _random(rng, d_in, d_out), _random(rng, d_out), _random(rng, n, d_out)
+        X, V, b, G = _random(rng, n, d_in), _random(rng, d_in, d_out), _random(rng, d_out), _random(rng, n, d_out)
         where = f"test {k} (N={n}, in={d_in}, out={d_out})"
-        ok, got = attempt(fn, X.copy(), W.copy(), G.copy(), name="linear_backward_xw")
+        ok, got = attempt(fn, X.copy(), V.copy(), G.copy(), name="linear_backward_xw")
         if not ok:
             return Verdict(False)
-        mine = _arrays(where, got, ("dX", "dW", "db"))
+        mine = _arrays(where, got, ("dX", "dV", "db"))
         if mine is None:
             return Verdict(False)
-        ref = _reference_linear_xw(X, W, b, G)
-        dX, dW, db = mine
+        ref = _reference_linear_xw(X, V, b, G)
+        dX, dV, db = mine
         if not compare(f"{where}: dX", dX, ref[0], _ATOL, _RTOL):
             if dX.shape != ref[0].shape:
-                _hint(f"dX has the shape of X, (N, in) = {ref[0].shape}. From G (N, out) and W (in, out) "
-                      "the only product with that shape is G @ W.T.")
+                _hint(f"dX has the shape of X, (N, in) = {ref[0].shape}. From G (N, out) and V (in, out) "
+                      "the only product with that shape is G @ V.T.")
             return Verdict(False)
-        if not compare(f"{where}: dW", dW, ref[1], _ATOL, _RTOL):
-            if _close(dW, G.T @ X) or _close(dW.T, ref[1]):
-                _hint("you have G^T X, the formula for W stored as (out, in) (Y = X W^T). Here W has shape "
+        if not compare(f"{where}: dV", dV, ref[1], _ATOL, _RTOL):
+            if _close(dV, G.T @ X) or _close(dV.T, ref[1]):
+                _hint("you have G^T X, the formula for weights stored as (out, in) (Y = X W^T). Here V has shape "
                       f"(in, out) = {ref[1].shape}: the product of X (N, in) and G (N, out) with that shape is X^T G.")
-            elif dW.shape != ref[1].shape:
-                _hint(f"dW has the shape of W, (in, out) = {ref[1].shape}. From X (N, in) and G (N, out) "
+            elif dV.shape != ref[1].shape:
+                _hint(f"dV has the shape of V, (in, out) = {ref[1].shape}. From X (N, in) and G (N, out) "
                       "only one product has that shape.")
-            elif n > 1 and _close(dW, ref[1] / n):
-                _hint("your dW is the right one divided by N. The sum over the batch is already inside the "
+            elif n > 1 and _close(dV, ref[1] / n):
+                _hint("your dV is the right one divided by N. The sum over the batch is already inside the "
                       "matrix product; do not average it again.")
             return Verdict(False)
         if not compare(f"{where}: db", db, ref[2], _ATOL, _RTOL):
@@ -111,7 +117,7 @@ def check_linear_backward_xw(fn: Callable) -> Verdict:
             elif _close(db, G.sum(axis=1)):
                 _hint("you summed G over axis 1 (the outputs); b is shared by the N examples, so sum over axis 0.")
             return Verdict(False)
-    return passed("dX = G W^T, dW = X^T G and db = the column sums of G: right on all 3 tests, "
+    return passed("dX = G V^T, dV = X^T G and db = the column sums of G: right on all 3 tests, "
                   "including the square one where the shapes cannot tell a transpose apart.")
 
 
@@ -147,7 +153,7 @@ def check_unbroadcast(fn: Callable) -> Verdict:
         try:
             mine = as_array(got)
         except (TypeError, ValueError):
-            return failed(f"{what} returned a {type(got).__name__}, expected an array of shape {tuple(shape)}")
+            return failed(f"{what} returned {_a(got)}, expected an array of shape {tuple(shape)}")
         if compare(what, mine, ref, _ATOL, _RTOL):
             continue
         if mine.shape == g.shape and g.shape != tuple(shape):
