@@ -16,13 +16,13 @@ Gradient descent (notebook 06)::
     fig = plot_descent("valley_2d", lr=0.15)
     fig = plot_learning_rates("valley_2d", [0.01, 0.1, 0.19, 0.21])
 
-Widgets: a notebook wires sliders to these functions with `ipywidgets.interact`::
+Widgets: a notebook wires sliders to these functions with
+`minigrad.widgets.interactive_figure`::
 
     def show(lr):
-        explore.plot_descent("valley_2d", lr=lr)
-        plt.show()
+        return explore.plot_descent("valley_2d", lr=lr)
 
-    interact(show, lr=FloatLogSlider(value=0.1, min=-3, max=0.5))
+    interactive_figure(show, lr=FloatLogSlider(value=0.1, min=-3, max=0.5))
 
 Gradients always come from minigrad's autograd (a `Tensor` with
 `requires_grad=True`, then `backward()`), never from a formula typed in here,

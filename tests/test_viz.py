@@ -370,8 +370,11 @@ def test_explorer_steps_with_its_buttons():
     assert isinstance(w, widgets.VBox)
     prev, slider, nxt = w.children[0].children
     assert isinstance(slider, widgets.IntSlider) and (slider.min, slider.max, slider.value) == (0, 2, 0)
-    assert isinstance(w.children[1], widgets.Output) and prev.disabled
+    assert isinstance(w.children[1], widgets.Image) and prev.disabled
+    first = w.children[1].value
+    assert bytes(first).startswith(b"\x89PNG")
     nxt.click()
+    assert w.children[1].value != first, "each step redraws the picture"
     nxt.click()
     nxt.click()
     assert slider.value == 2 and nxt.disabled

@@ -267,32 +267,29 @@ def formula(g: Graph, i: int) -> str:
 def backward_explorer(root, per_edge: bool = False, labels: dict | None = None):
     """A widget to step through the backward pass: a slider, Prev/Next buttons and the figure.
 
-    Needs ipywidgets (imported only here). In a static notebook, call
+    Each step is drawn by `draw_backward_step` and shown as a PNG image. Needs
+    ipywidgets (imported only here); in a static notebook, call
     `draw_backward_step(root, k)` instead.
     """
     try:
         import ipywidgets as widgets
-        from IPython.display import display
     except ImportError:
         raise ImportError("backward_explorer needs ipywidgets (pip install ipywidgets, or conda install "
                           "ipywidgets); without it, draw each step with draw_backward_step(root, k)") from None
+    from ..widgets import interactive_figure
+
     g = build_graph(root, labels)
     frames = _frames(g, per_edge)
     slider = widgets.IntSlider(value=0, min=0, max=len(frames) - 1, description="step", continuous_update=False)
     prev = widgets.Button(description="◀ Prev", layout=widgets.Layout(width="90px"))
     nxt = widgets.Button(description="Next ▶", layout=widgets.Layout(width="90px"))
-    out = widgets.Output()
 
-    def show(_=None):
-        prev.disabled, nxt.disabled = slider.value == 0, slider.value == slider.max
-        with out:
-            out.clear_output(wait=True)
-            fig = draw_frame(g, frames, slider.value)
-            display(fig)
-            plt.close(fig)
+    def draw(step: int):
+        prev.disabled, nxt.disabled = step == slider.min, step == slider.max
+        return draw_frame(g, frames, step)
 
-    slider.observe(show, names="value")
+    box = interactive_figure(draw, step=slider)
     prev.on_click(lambda _: setattr(slider, "value", max(slider.min, slider.value - 1)))
     nxt.on_click(lambda _: setattr(slider, "value", min(slider.max, slider.value + 1)))
-    show()
-    return widgets.VBox([widgets.HBox([prev, slider, nxt]), out])
+    box.children = (widgets.HBox([prev, slider, nxt]), box.image)
+    return box
