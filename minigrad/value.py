@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from typing import Iterable, Union
 
+from .autograd import topological_order  # the same depth-first order serves Values and Tensors
+
 Number = Union[int, float]
 
 
@@ -154,29 +156,6 @@ class Value:
 
     def __repr__(self) -> str:
         return f"Value(data={self.data:.4g}, grad={self.grad:.4g})"
-
-
-def topological_order(root: Value) -> list[Value]:
-    """Every node reachable from `root`, each after all of its inputs.
-
-    Iterative depth-first search: a stack of (node, iterator over its inputs)
-    replaces the recursion, so a chain of a million nodes needs no change to
-    Python's recursion limit. A node is appended once all its inputs are.
-    """
-    order: list[Value] = []
-    visited = {root}
-    stack = [(root, iter(root._prev))]
-    while stack:
-        node, inputs = stack[-1]
-        for child in inputs:
-            if child not in visited:
-                visited.add(child)
-                stack.append((child, iter(child._prev)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
 
 
 def _real_pow(a: float, b: float) -> float:
