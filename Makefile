@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)                       ## create .venv with the library, the course and the test tools
 
+# JupyterLab refuses to start as root unless told to (containers, some workshop machines).
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(STAMP)                         ## open the course in JupyterLab
-	$(BIN)/jupyter lab notebooks/00_welcome.ipynb
+	$(BIN)/jupyter lab $(LAB_ARGS) notebooks/00_welcome.ipynb
 
 test: $(STAMP)                        ## unit tests, then every notebook compared with nbval
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
