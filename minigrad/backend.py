@@ -45,6 +45,7 @@ class Backend:
         self.float64 = xp.float64
         self.int64 = xp.int64
         self._rng = None
+        self._seed: int | None = None
 
     def __reduce__(self):
         """Copies and pickles of a tensor share its device's backend (a module cannot be copied)."""
@@ -116,12 +117,11 @@ class Backend:
 
     def _generator(self):
         if self._rng is None:
-            seed = getattr(self, "_seed", None)
             if self.name == "cupy":
                 import cupy
-                self._rng = cupy.random.default_rng(seed)
+                self._rng = cupy.random.default_rng(self._seed)
             else:
-                self._rng = np.random.default_rng(seed)
+                self._rng = np.random.default_rng(self._seed)
         return self._rng
 
     def randn(self, shape: tuple, dtype: Any) -> Any:
@@ -289,7 +289,7 @@ def manual_seed(seed: int) -> None:
 def get_rng_state() -> dict:
     """A snapshot of every device's random generator (and the seed in force), for `set_rng_state`."""
     return {"seed": _SEED,
-            "generators": {key: (copy.deepcopy(b._rng), getattr(b, "_seed", None)) for key, b in _BACKENDS.items()}}
+            "generators": {key: (copy.deepcopy(b._rng), b._seed) for key, b in _BACKENDS.items()}}
 
 
 def set_rng_state(state: dict) -> None:
