@@ -26,7 +26,7 @@ import numpy as np
 
 __all__ = [
     "Backend", "get_backend", "parse_device", "cuda_available", "cuda_status",
-    "use_cpu_namespace", "manual_seed", "get_rng_state", "set_rng_state", "backend_of_array",
+    "use_cpu_namespace", "manual_seed", "get_rng_state", "set_rng_state",
 ]
 
 
@@ -41,9 +41,6 @@ class Backend:
         self.name = name
         self.xp = xp
         self.device = device
-        self.float32 = xp.float32
-        self.float64 = xp.float64
-        self.int64 = xp.int64
         self._rng = None
         self._seed: int | None = None
 
@@ -67,10 +64,6 @@ class Backend:
         if self.name == "array_api_strict":
             return np.from_dlpack(array).copy()
         return np.array(array, copy=True)
-
-    def owns(self, array: Any) -> bool:
-        """Whether `array` is an array of this backend's kind."""
-        return backend_name_of_array(array) == self.name
 
     def dtype(self, dtype: Any) -> Any:
         """This backend's dtype for `dtype` (a name such as "float32", a NumPy dtype, or its own)."""
@@ -133,9 +126,6 @@ class Backend:
         """Samples of the uniform distribution on [0, 1)."""
         out = self._generator().random(shape)
         return self._from_generator(out, dtype)
-
-    def permutation(self, n: int) -> Any:
-        return self._from_generator(self._generator().permutation(n), self.int64)
 
     def _from_generator(self, out: Any, dtype: Any) -> Any:
         if self.name == "array_api_strict":
@@ -256,26 +246,12 @@ def _check_cupy_namespace(cupy: Any) -> None:
                           f"({', '.join(missing) or 'ndarray.mT'}): install cupy-cuda12x>=14")
 
 
-def backend_of_array(array: Any) -> Backend:
-    """The backend an existing array belongs to (its GPU for a CuPy array)."""
-    name = backend_name_of_array(array)
-    if name == "cupy":
-        return get_backend(f"cuda:{array.device.id}")
-    if name is None:
-        raise TypeError(f"expected an array, got {type(array).__name__}")
-    return get_backend("cpu")
-
-
 def use_cpu_namespace(name: str) -> None:
     """Serve the "cpu" device with "numpy" (the default) or "array_api_strict" (for tests)."""
     global _CPU_NAMESPACE
     if name not in ("numpy", "array_api_strict"):
         raise ValueError(f"unknown CPU namespace {name!r}: use 'numpy' or 'array_api_strict'")
     _CPU_NAMESPACE = name
-
-
-def cpu_namespace() -> str:
-    return _CPU_NAMESPACE
 
 
 def manual_seed(seed: int) -> None:

@@ -201,8 +201,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str 
     """
     target = _as_target(target, input, "binary_cross_entropy_with_logits")
     xp, x, y = input._backend.xp, input.data, target.data
-    loss = xp.maximum(x, xp.zeros_like(x)) - x * y + xp.log1p(xp.exp(-xp.abs(x)))
     e = xp.exp(-xp.abs(x))
+    loss = xp.maximum(x, 0.0) - x * y + xp.log1p(e)
     probability = xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
     def backward(g):
@@ -225,14 +225,12 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
     log_p = log_softmax(logits.detach(), axis=1).data
     rows = xp.arange(n)
     picked = logits._backend.getitem(log_p, (rows, idx))
-    loss = logits._result(-picked, (logits,), None, "cross_entropy")
 
     def backward(g):
         onehot = logits._backend.scatter_add(xp.zeros((n, c), dtype=log_p.dtype), (rows, idx),
                                              xp.ones((n,), dtype=log_p.dtype))
         return (xp.reshape(g, (n, 1)) * (xp.exp(log_p) - onehot),)
-    loss._backward = backward if loss.requires_grad else None
-    return _reduce(loss, reduction)
+    return _reduce(logits._result(-picked, (logits,), backward, "cross_entropy"), reduction)
 
 
 def _class_indices(targets: Any, logits: Tensor, n: int, c: int) -> Any:

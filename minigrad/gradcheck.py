@@ -39,13 +39,13 @@ def _check_tensors(fn, inputs, eps, atol, rtol) -> bool:
     checked = [i for i, x in enumerate(copies) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
-    weights = _output_weights(fn(*copies))
+    out = fn(*copies)
+    weights = _output_weights(out)
 
     def scalar_of(xs) -> float:
         return float((fn(*xs) * weights).sum().item())
 
-    scalar = fn(*copies) * weights
-    scalar.sum().backward()
+    (out * weights).sum().backward()
     for i in checked:
         x = copies[i]
         analytic = x.numpy() * 0 if x.grad is None else Tensor._wrap(x.grad, x._backend).numpy()
