@@ -4,9 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from minigrad import checks
-from minigrad.checks import nb00, nb01
-from minigrad.checks.verdict import Verdict
+from minigrad_course import checks
+from minigrad_course.checks import nb00, nb01
+from minigrad_course.checks.verdict import Verdict
 
 
 def run(checker, fn, capsys):

@@ -4,8 +4,9 @@ import math
 
 import pytest
 
-from minigrad import Value, checks
-from minigrad.checks.verdict import Verdict
+from minigrad import Value
+from minigrad_course import checks
+from minigrad_course.checks.verdict import Verdict
 
 
 def as_value(x):

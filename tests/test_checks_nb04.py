@@ -4,7 +4,7 @@ import math
 import pytest
 
 from minigrad import Value
-from minigrad.checks import check_hidden_deltas, check_squared_error_gradients, check_train_per_example
+from minigrad_course.checks import check_hidden_deltas, check_squared_error_gradients, check_train_per_example
 
 KEYS = ("w11", "w12", "w21", "w22", "b1", "b2", "v1", "v2", "c")
 
@@ -208,7 +208,7 @@ def test_train_other_mistake_names_a_parameter(capsys):
     (check_train_per_example, train_per_example),
 ])
 def test_every_answer_is_a_verdict(check, solution, capsys):
-    from minigrad.checks.verdict import Verdict
+    from minigrad_course.checks.verdict import Verdict
 
     def crashes(*args):
         return 1 / 0

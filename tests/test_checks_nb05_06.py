@@ -1,7 +1,7 @@
 """The exercise checkers of notebooks 05 and 06: accept the reference, explain a wrong answer, wait for a stub."""
 import numpy as np
 
-from minigrad import checks
+from minigrad_course import checks
 
 # --- reference solutions (the same as the notebooks' solution cells) --------------------
 
@@ -184,7 +184,7 @@ def test_checkers_are_exported():
 
 
 def test_checkers_return_verdicts_that_display_nothing(capsys):
-    from minigrad.checks.verdict import Verdict
+    from minigrad_course.checks.verdict import Verdict
     cases = [(checks.check_sigmoid_grad, [sigmoid_grad_from_output]),
              (checks.check_leaky_relu, [leaky_relu, leaky_relu_grad]),
              (checks.check_softmax_jacobian, [softmax_jacobian]),

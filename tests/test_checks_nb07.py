@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.checks import check_linear_backward_xw, check_two_layer_backward, check_unbroadcast
+from minigrad_course.checks import check_linear_backward_xw, check_two_layer_backward, check_unbroadcast
 
 
 # --- reference solutions, as in the notebook ----------------------------------
@@ -248,7 +248,7 @@ def test_two_layer_output_wrong(capsys):
 
 @pytest.mark.parametrize("check, solution", CHECKS)
 def test_every_answer_is_a_verdict(check, solution, capsys):
-    from minigrad.checks.verdict import Verdict
+    from minigrad_course.checks.verdict import Verdict
 
     def crashes(*args):
         return 1 / 0

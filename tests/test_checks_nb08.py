@@ -6,8 +6,8 @@ import pytest
 import minigrad as mg
 import minigrad.functional as F
 from minigrad import no_grad
-from minigrad.checks import check_accuracy, check_grid_predictions, check_train_one_epoch
-from minigrad.checks.verdict import Verdict
+from minigrad_course.checks import check_accuracy, check_grid_predictions, check_train_one_epoch
+from minigrad_course.checks.verdict import Verdict
 
 
 # --- reference solutions, as in the notebook ----------------------------------

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.checks import check_adamw_step, check_nesterov_step, check_rmsprop_step
+from minigrad_course.checks import check_adamw_step, check_nesterov_step, check_rmsprop_step
 
 
 # --- reference solutions, as in the notebook ----------------------------------

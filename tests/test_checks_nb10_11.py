@@ -6,7 +6,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import nn
-from minigrad.checks import (check_batch_norm, check_clip_by_global_norm, check_gradient_bound,
+from minigrad_course.checks import (check_batch_norm, check_clip_by_global_norm, check_gradient_bound,
                              check_gradient_norms, check_init_std, check_saturated_fraction)
 
 

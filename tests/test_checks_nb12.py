@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.checks import check_dropout_mask, check_early_stopping, check_l2_penalty
+from minigrad_course.checks import check_dropout_mask, check_early_stopping, check_l2_penalty
 
 # --- reference solutions, as in the notebook ----------------------------------
 

@@ -5,8 +5,8 @@ import time
 import numpy as np
 import pytest
 
-from minigrad import checks
-from minigrad.checks import check_host_to_device, check_launch_and_total, check_matmul_cost
+from minigrad_course import checks
+from minigrad_course.checks import check_host_to_device, check_launch_and_total, check_matmul_cost
 
 
 # --- reference solutions, as in the notebook ----------------------------------

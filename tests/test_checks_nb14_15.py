@@ -7,7 +7,7 @@ import pytest
 
 import minigrad as mg
 import minigrad.functional as F
-from minigrad.checks import (check_angle_degrees, check_attention, check_conv1d, check_fa_hidden_delta,
+from minigrad_course.checks import (check_angle_degrees, check_attention, check_conv1d, check_fa_hidden_delta,
                              check_rnn_forward)
 
 # --- reference solutions, as in the notebooks ----------------------------------

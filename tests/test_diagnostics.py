@@ -1,4 +1,4 @@
-"""minigrad.diagnostics: the deep network of notebooks 10-11, its gradient norms per layer, recorded training runs."""
+"""minigrad_course.diagnostics: the deep network of notebooks 10-11, its gradient norms per layer, recorded training runs."""
 import math
 import warnings
 
@@ -12,7 +12,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 import minigrad as mg  # noqa: E402
 import minigrad.functional as F  # noqa: E402
-from minigrad import diagnostics as D  # noqa: E402
+from minigrad_course import diagnostics as D# noqa: E402
 from minigrad import nn  # noqa: E402
 
 try:

@@ -5,8 +5,8 @@ import sys
 import pytest
 
 import minigrad
-import minigrad.envcheck as envcheck
-from minigrad.envcheck import at_least, environment_report, missing_required, print_environment_report, version_tuple
+import minigrad_course.envcheck as envcheck
+from minigrad_course.envcheck import at_least, environment_report, missing_required, print_environment_report, version_tuple
 
 KEYS = {"python", "numpy", "minigrad", "matplotlib", "ipywidgets", "tqdm", "torch", "jupyterlab", "gpu"}
 FIELDS = {"name", "required", "ok", "version", "minimum", "detail", "fix", "affects"}
@@ -117,6 +117,6 @@ def test_ready_checklist_marks_everything(capsys):
 
 
 def test_command_line_exit_status_says_ready():
-    done = subprocess.run([sys.executable, "-m", "minigrad.envcheck"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "minigrad_course.envcheck"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Ready" in done.stdout

@@ -1,4 +1,4 @@
-"""minigrad.explore: the functions behind notebooks 05 and 06's widgets."""
+"""minigrad_course.explore: the functions behind notebooks 05 and 06's widgets."""
 import math
 
 import matplotlib
@@ -8,7 +8,7 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from minigrad import explore  # noqa: E402
+from minigrad_course import explore# noqa: E402
 
 X = np.linspace(-7.0, 7.0, 57)
 ERF = np.vectorize(math.erf)

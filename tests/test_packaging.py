@@ -55,3 +55,26 @@ def test_digits_ship_inside_the_package():
     assert (ROOT / "minigrad" / "data" / "digits.npz").is_file()
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     assert "*.npz" in package_data["minigrad.data"]
+
+
+def test_the_library_imports_no_course_dependency():
+    """`minigrad` needs NumPy alone: the plotting, widget and progress libraries belong to the course kit."""
+    import subprocess
+    import sys
+
+    code = ("import sys, minigrad, minigrad.nn, minigrad.optim, minigrad.data, minigrad.functional, minigrad.scalar\n"
+            "print(sorted(m for m in ('matplotlib', 'ipywidgets', 'tqdm', 'IPython', 'minigrad_course') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_library_never_imports_the_course_kit():
+    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "minigrad").rglob("*.py")
+                 if "minigrad_course" in p.read_text()]
+    assert not offenders, f"library modules that import the course kit: {offenders}"
+
+
+def test_both_packages_are_in_the_distribution():
+    found = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert {"minigrad", "minigrad_course"} <= set(found)

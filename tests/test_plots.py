@@ -1,4 +1,4 @@
-"""minigrad.plots: digit grids, confusion matrices and decision boundaries, drawn on Agg."""
+"""minigrad_course.plots: digit grids, confusion matrices and decision boundaries, drawn on Agg."""
 import matplotlib
 import numpy as np
 import pytest
@@ -8,7 +8,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 import minigrad as mg  # noqa: E402
-from minigrad import nn, plots  # noqa: E402
+from minigrad import nn# noqa: E402
+from minigrad_course import plots# noqa: E402
 from minigrad.data import load_digits, make_spirals  # noqa: E402
 
 

@@ -1,4 +1,4 @@
-"""minigrad.race: the landscapes, the runs of the real optimizers, the tuning, the pictures and the widget."""
+"""minigrad_course.race: the landscapes, the runs of the real optimizers, the tuning, the pictures and the widget."""
 import math
 
 import matplotlib
@@ -8,7 +8,8 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from minigrad import optim, race  # noqa: E402
+from minigrad import optim# noqa: E402
+from minigrad_course import race# noqa: E402
 from minigrad.tensor import Tensor  # noqa: E402
 
 try:

@@ -1,4 +1,4 @@
-"""minigrad.viz: graph drawings and the step-by-step backward pass.
+"""minigrad_course.viz: graph drawings and the step-by-step backward pass.
 
 A frame is one turn of the outer loop of `Value.backward()` (one node with
 inputs passing its gradient on), plus frame 0, the start; with per_edge=True
@@ -17,9 +17,9 @@ from matplotlib.figure import Figure  # noqa: E402
 import minigrad as mg  # noqa: E402
 from minigrad import Value  # noqa: E402
 from minigrad.scalar import MLP  # noqa: E402
-from minigrad.viz import backward_explorer, backward_frames, draw_backward_step, draw_graph  # noqa: E402
-from minigrad.viz.backward import CURRENT, RECEIVING  # noqa: E402
-from minigrad.viz.graph import build_graph, place  # noqa: E402
+from minigrad_course.viz import backward_explorer, backward_frames, draw_backward_step, draw_graph  # noqa: E402
+from minigrad_course.viz.backward import CURRENT, RECEIVING  # noqa: E402
+from minigrad_course.viz.graph import build_graph, place  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -187,7 +187,7 @@ def test_a_node_with_two_consumers_gets_gradient_in_two_steps():
     (lambda a, b: a.exp(), 0, "dc/da = c"),
 ])
 def test_local_rules_name_the_local_derivative(build, slot, rule):
-    from minigrad.viz.backward import local_rule
+    from minigrad_course.viz.backward import local_rule
     g = build_graph(labelled(build(Value(2.0, label="a"), Value(3.0, label="b")), "c"))
     assert local_rule(g, g.root, slot) == rule
 

@@ -5,7 +5,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from minigrad.widgets import figure_png, interactive_figure  # noqa: E402
+from minigrad_course.widgets import figure_png, interactive_figure  # noqa: E402
 
 widgets = pytest.importorskip("ipywidgets")
 

@@ -15,13 +15,13 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .. import functional as F
-from ..autograd import is_grad_enabled
-from ..backend import get_rng_state, manual_seed, set_rng_state
-from ..data import DataLoader
-from ..nn import Dropout, Linear, Module, ReLU, Sequential
-from ..optim import SGD
-from ..tensor import Tensor
+from minigrad import functional as F
+from minigrad.autograd import is_grad_enabled
+from minigrad.backend import get_rng_state, manual_seed, set_rng_state
+from minigrad.data import DataLoader
+from minigrad.nn import Dropout, Linear, Module, ReLU, Sequential
+from minigrad.optim import SGD
+from minigrad.tensor import Tensor
 from .verdict import Verdict, as_array, attempt, compare, failed, passed
 
 __all__ = ["check_accuracy", "check_train_one_epoch", "check_grid_predictions"]

@@ -1,6 +1,6 @@
 """Plots that several notebooks need: digit images, a confusion matrix, decision boundaries.
 
-    from minigrad import plots
+    from minigrad_course import plots
 
     plots.show_digits(X[:20], y[:20])                            # a grid of 8x8 images with labels
     cm = plots.confusion_matrix(y_true, y_pred, n_classes=10)    # counts: row = true, column = predicted
@@ -20,8 +20,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from .autograd import no_grad
-from .tensor import Tensor
+from minigrad.autograd import no_grad
+from minigrad.tensor import Tensor
 
 __all__ = ["show_digits", "confusion_matrix", "plot_confusion_matrix", "decision_grid",
            "plot_decision_boundary", "CLASS_COLORS"]

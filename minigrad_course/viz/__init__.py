@@ -1,6 +1,6 @@
 """Pictures of computational graphs and of the backward pass, drawn with matplotlib only.
 
-    from minigrad.viz import draw_graph, backward_frames, draw_backward_step, backward_explorer
+    from minigrad_course.viz import draw_graph, backward_frames, draw_backward_step, backward_explorer
 
     draw_graph(L)                  # the graph: values in boxes, operations in circles
     frames = backward_frames(L)    # the backward pass, step by step, as data

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..tensor import Tensor
+from minigrad.tensor import Tensor
 from .verdict import Verdict, as_array, attempt, compare, failed, passed
 
 __all__ = ["check_l2_penalty", "check_dropout_mask", "check_early_stopping"]

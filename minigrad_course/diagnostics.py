@@ -36,12 +36,12 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
-from . import functional as F
-from . import nn, optim
-from .autograd import no_grad
-from .backend import manual_seed
-from .data import load_digits, train_test_split
-from .tensor import Tensor
+from minigrad import functional as F
+from minigrad import nn, optim
+from minigrad.autograd import no_grad
+from minigrad.backend import manual_seed
+from minigrad.data import load_digits, train_test_split
+from minigrad.tensor import Tensor
 
 if TYPE_CHECKING:  # matplotlib is imported only when a figure is drawn
     import matplotlib.pyplot as plt

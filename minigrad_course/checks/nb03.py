@@ -13,8 +13,8 @@ import functools
 import math
 from typing import Callable
 
-from ..value import Value as _MgValue
-from ..value import topological_order as _reference_order
+from minigrad.value import Value as _MgValue
+from minigrad.value import topological_order as _reference_order
 from .verdict import Verdict, attempt, compare, failed, passed
 
 __all__ = ["check_sigmoid_op", "check_truediv_op", "check_topological_order"]

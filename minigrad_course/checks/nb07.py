@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..tensor import Tensor, unbroadcast as _reference_unbroadcast
+from minigrad.tensor import Tensor, unbroadcast as _reference_unbroadcast
 from .verdict import Verdict, as_array, attempt, compare, failed, passed
 
 __all__ = ["check_linear_backward_xw", "check_unbroadcast", "check_two_layer_backward"]

@@ -4,7 +4,7 @@
     check_gradient_bound      exercise 2: the bound prod_k (max f') ||W_k||_2 on how much a gradient can grow
     check_saturated_fraction  exercise 3: the fraction of units whose slope f'(z) is below a threshold
 
-Reference answers come from `minigrad.diagnostics` and NumPy, never from the
+Reference answers come from `minigrad_course.diagnostics` and NumPy, never from the
 learner's code; each checker runs the learner's function on inputs of its own.
 """
 from __future__ import annotations
@@ -13,8 +13,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import diagnostics, nn
-from ..backend import manual_seed
+from minigrad import nn
+
+from .. import diagnostics
+from minigrad.backend import manual_seed
 from .verdict import Verdict, as_array, attempt, compare, failed, passed
 
 __all__ = ["check_gradient_norms", "check_gradient_bound", "check_saturated_fraction"]

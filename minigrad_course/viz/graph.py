@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..autograd import topological_order
+from minigrad.autograd import topological_order
 
 
 @dataclass

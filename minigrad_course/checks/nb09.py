@@ -18,8 +18,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .. import optim
-from ..tensor import Tensor
+from minigrad import optim
+from minigrad.tensor import Tensor
 from .verdict import Verdict, as_array, attempt, compare, failed, passed
 
 __all__ = ["check_nesterov_step", "check_rmsprop_step", "check_adamw_step"]

@@ -17,7 +17,7 @@ Gradient descent (notebook 06)::
     fig = plot_learning_rates("valley_2d", [0.01, 0.1, 0.19, 0.21])
 
 Widgets: a notebook wires sliders to these functions with
-`minigrad.widgets.interactive_figure`::
+`minigrad_course.widgets.interactive_figure`::
 
     def show(lr):
         return explore.plot_descent("valley_2d", lr=lr)
@@ -36,8 +36,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import functional as F
-from .tensor import Tensor
+from minigrad import functional as F
+from minigrad.tensor import Tensor
 
 __all__ = [
     "ACTIVATIONS", "ACTIVATION_PARAMS", "activation_curve", "saturation_regions", "plot_activation",

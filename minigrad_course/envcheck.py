@@ -1,9 +1,9 @@
 """Is this machine ready for the course? A checklist for learners and workshop teachers.
 
-    from minigrad.envcheck import print_environment_report
+    from minigrad_course.envcheck import print_environment_report
     print_environment_report()          # a friendly checklist with what to do
 
-    python -m minigrad.envcheck         # the same in a terminal; exit status 0 when ready
+    python -m minigrad_course.envcheck         # the same in a terminal; exit status 0 when ready
 
 `environment_report()` returns the facts as a dict, one entry per component
 (Python, NumPy, minigrad, matplotlib, ipywidgets, tqdm; optional: PyTorch,
@@ -62,7 +62,7 @@ def _import(module_name: str):
 def _cuda_status() -> tuple[bool, str]:
     """minigrad.cuda_status(), or a reason if even that cannot be asked."""
     try:
-        from .backend import cuda_status
+        from minigrad.backend import cuda_status
         return cuda_status()
     except Exception as exc:  # minigrad itself is broken: say so, do not raise
         return False, f"could not ask minigrad about CUDA ({type(exc).__name__}: {exc})"

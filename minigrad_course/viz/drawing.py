@@ -19,7 +19,7 @@ try:
     import matplotlib.pyplot as plt
     from matplotlib.patches import Circle, Ellipse, FancyArrowPatch, FancyBboxPatch
 except ImportError as error:  # pragma: no cover - matplotlib is in the course extras
-    raise ImportError("minigrad.viz draws with matplotlib: pip install matplotlib") from error
+    raise ImportError("minigrad_course.viz draws with matplotlib: pip install matplotlib") from error
 
 from .graph import Graph, build_graph, place
 

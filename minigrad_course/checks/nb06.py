@@ -9,8 +9,8 @@ from typing import Callable
 
 import numpy as np
 
-from .. import functional as F
-from ..tensor import Tensor
+from minigrad import functional as F
+from minigrad.tensor import Tensor
 from .nb05 import compare_at, hint_if_close
 from .verdict import Verdict, as_array, attempt, compare, failed, passed
 

@@ -14,8 +14,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import nn
-from ..tensor import Tensor
+from minigrad import nn
+from minigrad.tensor import Tensor
 from .verdict import Verdict, as_array, attempt, compare, failed, passed
 
 __all__ = ["check_init_std", "check_batch_norm", "check_clip_by_global_norm"]

@@ -12,7 +12,7 @@ import functools
 import math
 from typing import Callable
 
-from ..value import Value
+from minigrad.value import Value
 from .verdict import Verdict, attempt, check_all, compare, failed
 
 __all__ = ["check_neuron_gradients", "check_reuse_gradients"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Callable
 
-from ..value import Value
+from minigrad.value import Value
 from .verdict import Verdict, attempt, failed, passed
 
 __all__ = ["check_hidden_deltas", "check_squared_error_gradients", "check_train_per_example"]

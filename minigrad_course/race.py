@@ -32,9 +32,9 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from . import optim
-from .autograd import no_grad
-from .tensor import Tensor, stack
+from minigrad import optim
+from minigrad.autograd import no_grad
+from minigrad.tensor import Tensor, stack
 
 __all__ = [
     "Landscape", "ravine", "rotated_ravine", "rosenbrock", "LANDSCAPES", "get_landscape",

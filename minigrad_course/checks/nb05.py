@@ -10,8 +10,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import functional as F
-from ..tensor import Tensor
+from minigrad import functional as F
+from minigrad.tensor import Tensor
 from .verdict import Verdict, as_array, attempt, compare, failed, passed
 
 __all__ = ["check_sigmoid_grad", "check_leaky_relu", "check_softmax_jacobian"]
