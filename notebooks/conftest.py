@@ -3,6 +3,8 @@ import os
 
 # Kernels inherit this: progress bars stay silent, so outputs hold no timings.
 os.environ["MINIGRAD_PROGRESS"] = "0"
+# A test run writes no figure into the repository (only `make execute` does).
+os.environ.pop("MINIGRAD_FIGURES", None)
 # One BLAS thread per kernel: the notebooks' matrices are small, and CI runs two kernels at once.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")

@@ -5,6 +5,7 @@
 
 Each notebook runs top to bottom in a fresh python3 kernel, from its own folder,
 with progress bars off (MINIGRAD_PROGRESS=0) and one BLAS thread, as under `make test`; widget state is dropped before saving.
+This is the one run that writes the reusable figures into figures/ (MINIGRAD_FIGURES).
 Prints each notebook's execution time (to the terminal, never into the notebook).
 """
 from __future__ import annotations
@@ -28,7 +29,7 @@ def notebooks_in(paths: list[str]) -> list[Path]:
 def execute(path: Path, timeout: int = 600) -> float:
     """Run `path` in place; return the seconds it took."""
     nb = nbformat.read(path, as_version=4)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     start = time.perf_counter()
     NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
                    allow_errors=False, store_widget_state=True, record_timing=False).execute()
@@ -40,6 +41,7 @@ def execute(path: Path, timeout: int = 600) -> float:
 
 def main(argv: list[str]) -> int:
     os.environ["MINIGRAD_PROGRESS"] = "0"
+    os.environ["MINIGRAD_FIGURES"] = str(Path(__file__).resolve().parent.parent / "figures")  # only here are figures saved
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # the same environment as the tests' kernels
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     total = 0.0
