@@ -1,32 +1,31 @@
 """One place for every array call: an array namespace per device.
 
-`Tensor` never imports NumPy or CuPy itself. It asks `get_backend(device)` for a
-`Backend`, whose `xp` is an array namespace following the Python array API
-standard (NumPy >= 2 and CuPy both are), plus the few things that standard does
-not have: scatter-add, random numbers, `erf`, indexing with integer arrays and
-the way back to a NumPy array.
+The engine (tensor, ops, functional, nn) never imports NumPy or CuPy and never
+asks which library it runs on. It asks `get_backend(device)` for a `Backend`,
+whose `xp` is an array namespace following the Python array API standard
+(NumPy >= 2 and CuPy >= 14 both are), plus the few calls that standard lacks:
+scatter-add, random numbers, `erf`, the way back to a NumPy array, and
+whether an array owns its memory. Each library is a subclass that fills those in.
 
 Devices:
     "cpu"               NumPy
     "cuda", "cuda:N"    CuPy on GPU N (imported only when asked for)
 
-For testing the seam, the CPU backend can be switched to `array_api_strict`, a
-namespace with nothing beyond the standard (`use_cpu_namespace("array_api_strict")`).
-There the shim below does, through NumPy, exactly these calls that the standard
-lacks or restricts: `getitem` with integer arrays, `scatter_add`, `erf` and the
-random generators. Everything else runs on the strict namespace itself.
+Another namespace can serve "cpu" for testing the seam: `register_cpu_backend`
+adds a factory under a name, `use_cpu_namespace(name)` switches to it.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 __all__ = [
-    "Backend", "get_backend", "parse_device", "cuda_available", "cuda_status",
-    "use_cpu_namespace", "manual_seed", "get_rng_state", "set_rng_state",
+    "Backend", "get_backend", "parse_device", "cuda_available", "cuda_status", "register_cpu_backend",
+    "use_cpu_namespace", "manual_seed", "get_rng_state", "set_rng_state", "DeviceError",
 ]
 
 
@@ -35,10 +34,15 @@ class DeviceError(RuntimeError):
 
 
 class Backend:
-    """An array namespace `xp` for one device, with the few extra calls the engine needs."""
+    """An array namespace `xp` for one device, with the few extra calls the engine needs.
 
-    def __init__(self, name: str, xp: Any, device: str):
-        self.name = name
+    This base class uses the array API standard alone; subclasses give faster or
+    device-specific versions of the calls the standard does not have.
+    """
+
+    name = "array_api"
+
+    def __init__(self, xp: Any, device: str):
         self.xp = xp
         self.device = device
         self._rng = None
@@ -53,53 +57,65 @@ class Backend:
 
     # --- arrays in and out ---------------------------------------------------
 
-    def asarray(self, data: Any, dtype: Any = None) -> Any:
-        """`data` as an array of this backend (copied across devices only here)."""
-        return self.xp.asarray(data, dtype=dtype)
+    def owns(self, array: Any) -> bool:
+        """Whether this is one of this backend's arrays."""
+        return type(array).__module__.split(".")[0] == self.xp.__name__.split(".")[0]
+
+    def asarray(self, data: Any, dtype: Any = None, copy: bool | None = None) -> Any:
+        """`data` (numbers, nested lists, or an array of any backend) as an array of this one.
+
+        copy=None copies only when it must (another device or dtype), copy=True always.
+        """
+        if not self.owns(data) and _is_array(data):
+            data = to_numpy(data)
+        if copy is None:
+            return self.xp.asarray(data, dtype=self.dtype(dtype))
+        return self.xp.asarray(data, dtype=self.dtype(dtype), copy=copy)
 
     def to_numpy(self, array: Any) -> np.ndarray:
-        """A NumPy copy of `array` (from the GPU when it lives there)."""
-        if self.name == "cupy":
-            return array.get()
-        if self.name == "array_api_strict":
-            return np.from_dlpack(array).copy()
-        return np.array(array, copy=True)
+        """A NumPy copy of `array` (from the device when it lives elsewhere)."""
+        return np.from_dlpack(array).copy()
+
+    def owns_memory(self, array: Any) -> bool:
+        """True when `array` is a fresh, writable block that nothing else refers to (no copy needed)."""
+        return False
 
     def dtype(self, dtype: Any) -> Any:
         """This backend's dtype for `dtype` (a name such as "float32", a NumPy dtype, or its own)."""
         if dtype is None:
             return None
-        name = dtype_name(dtype)
-        return getattr(self.xp, name)
+        return getattr(self.xp, dtype_name(dtype))
 
     def is_floating(self, dtype: Any) -> bool:
-        return self.xp.isdtype(dtype, "real floating")
+        return dtype_name(dtype) in ("float16", "float32", "float64")
+
+    def errstate(self):
+        """A context in which overflow, 0/0 and log(negative) give inf and nan silently, as in PyTorch."""
+        return contextlib.nullcontext()
 
     # --- what the array API standard does not have ---------------------------
 
     def getitem(self, array: Any, index: Any) -> Any:
-        """array[index], with slices, integers, None, Ellipsis and integer arrays."""
-        if self.name == "array_api_strict":
-            return self.asarray(np.from_dlpack(array)[_index_to_numpy(index)])
+        """array[index], with slices, integers, None, Ellipsis, masks and integer arrays."""
         return array[index]
+
+    def setitem(self, array: Any, index: Any, values: Any) -> None:
+        """array[index] = values, in place."""
+        array[index] = values
 
     def scatter_add(self, target: Any, index: Any, values: Any) -> Any:
         """target[index] += values, where repeated indices *accumulate* (unbuffered)."""
-        if self.name == "numpy":
-            np.add.at(target, index, values)
-            return target
-        if self.name == "cupy":
-            return _cupy_scatter_add(target, index, values)
-        host = np.from_dlpack(target).copy()
-        np.add.at(host, _index_to_numpy(index), np.from_dlpack(values))
+        host = self.to_numpy(target)
+        np.add.at(host, _index_to_numpy(index), to_numpy(values))
         return self.asarray(host)
 
+    def cumsum(self, array: Any, axis: int) -> Any:
+        """Running sums along `axis`."""
+        return self.xp.cumulative_sum(array, axis=axis)
+
     def erf(self, array: Any) -> Any:
-        """The error function, element-wise (the standard has none)."""
-        if self.name == "cupy":
-            import cupyx.scipy.special as special
-            return special.erf(array)
-        host = np.from_dlpack(array) if self.name == "array_api_strict" else array
+        """The error function, element-wise."""
+        host = self.to_numpy(array)
         return self.asarray(np.asarray(_ERF(host), dtype=host.dtype))
 
     # --- random numbers, generated on the device -----------------------------
@@ -110,57 +126,181 @@ class Backend:
 
     def _generator(self):
         if self._rng is None:
-            if self.name == "cupy":
-                import cupy
-                self._rng = cupy.random.default_rng(self._seed)
-            else:
-                self._rng = np.random.default_rng(self._seed)
+            self._rng = np.random.default_rng(self._seed)
         return self._rng
 
     def randn(self, shape: tuple, dtype: Any) -> Any:
         """Samples of the standard normal distribution N(0, 1)."""
-        out = self._generator().standard_normal(shape)
-        return self._from_generator(out, dtype)
+        return self.asarray(self._generator().standard_normal(shape), dtype=dtype)
 
     def rand(self, shape: tuple, dtype: Any) -> Any:
         """Samples of the uniform distribution on [0, 1)."""
-        out = self._generator().random(shape)
-        return self._from_generator(out, dtype)
+        return self.asarray(self._generator().random(shape), dtype=dtype)
 
-    def _from_generator(self, out: Any, dtype: Any) -> Any:
-        if self.name == "array_api_strict":
-            return self.asarray(np.asarray(out), dtype=dtype)
-        return self.xp.astype(self.xp.asarray(out), dtype)
+
+class NumpyBackend(Backend):
+    """The CPU, with NumPy (whose main namespace follows the array API standard since 2.0)."""
+
+    name = "numpy"
+
+    def __init__(self) -> None:
+        super().__init__(np, "cpu")
+
+    def owns(self, array: Any) -> bool:
+        return isinstance(array, (np.ndarray, np.generic))
+
+    def to_numpy(self, array: Any) -> np.ndarray:
+        return np.array(array, copy=True)
+
+    def owns_memory(self, array: Any) -> bool:
+        return array.flags.owndata and array.flags.writeable
+
+    def errstate(self):
+        return np.errstate(all="ignore")
+
+    def getitem(self, array: Any, index: Any) -> Any:
+        out = array[index]
+        if isinstance(out, np.ndarray):
+            return out
+        return array[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]  # a 0-d view, not a scalar
+
+    def scatter_add(self, target: Any, index: Any, values: Any) -> Any:
+        np.add.at(target, index, values)
+        return target
+
+    def erf(self, array: Any) -> Any:
+        return np.asarray(_ERF(array), dtype=array.dtype)
+
+    def cumsum(self, array: Any, axis: int) -> Any:
+        return np.cumsum(array, axis=axis)
+
+    def randn(self, shape: tuple, dtype: Any) -> Any:
+        return self._generator().standard_normal(shape).astype(dtype, copy=False)
+
+    def rand(self, shape: tuple, dtype: Any) -> Any:
+        return self._generator().random(shape).astype(dtype, copy=False)
+
+
+class CupyBackend(Backend):
+    """An NVIDIA GPU, with CuPy (>= 14, which mirrors NumPy 2)."""
+
+    name = "cupy"
+
+    def __init__(self, cupy: Any, device: str):
+        super().__init__(cupy, device)
+
+    def to_numpy(self, array: Any) -> np.ndarray:
+        return array.get()
+
+    def owns_memory(self, array: Any) -> bool:
+        return array.base is None
+
+    def scatter_add(self, target: Any, index: Any, values: Any) -> Any:
+        """cupyx.scatter_add relies on CUDA's atomicAdd, which it offers for float32 (and some
+        integer types) only. For any other dtype, float64 included, each picked element's flat
+        position is found by indexing an array of positions the same way, and `bincount` sums
+        the values that land on each position."""
+        import cupyx
+        cupy = self.xp
+        if target.dtype == cupy.float32:
+            cupyx.scatter_add(target, index, values)
+            return target
+        positions = cupy.arange(target.size).reshape(target.shape)[index]
+        weights = cupy.broadcast_to(values, positions.shape)
+        sums = cupy.bincount(positions.ravel(), weights=weights.ravel(), minlength=target.size)
+        return target + sums.reshape(target.shape).astype(target.dtype)
+
+    def erf(self, array: Any) -> Any:
+        import cupyx.scipy.special as special
+        return special.erf(array)
+
+    def cumsum(self, array: Any, axis: int) -> Any:
+        return self.xp.cumsum(array, axis=axis)
+
+    def _generator(self):
+        if self._rng is None:
+            self._rng = self.xp.random.default_rng(self._seed)
+        return self._rng
+
+    def randn(self, shape: tuple, dtype: Any) -> Any:
+        return self._generator().standard_normal(shape).astype(dtype, copy=False)
+
+    def rand(self, shape: tuple, dtype: Any) -> Any:
+        return self._generator().random(shape).astype(dtype, copy=False)
 
 
 _ERF = np.frompyfunc(math.erf, 1, 1)
 
 
+def _is_array(data: Any) -> bool:
+    return hasattr(data, "__dlpack__") or hasattr(data, "__array__")
+
+
+def to_numpy(array: Any) -> np.ndarray:
+    """Any backend's array (or a NumPy one) as a NumPy array."""
+    if isinstance(array, (np.ndarray, np.generic)):
+        return np.asarray(array)
+    if hasattr(array, "get") and type(array).__module__.startswith("cupy"):
+        return array.get()
+    return np.from_dlpack(array)
+
+
 def _index_to_numpy(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(_index_to_numpy(i) for i in index)
-    if backend_name_of_array(index) == "array_api_strict":
-        return np.from_dlpack(index)
+    if hasattr(index, "__dlpack__") and not isinstance(index, np.ndarray):
+        return to_numpy(index)
     return index
 
 
-def _cupy_scatter_add(target: Any, index: Any, values: Any) -> Any:
-    """target[index] += values on the GPU, accumulating repeats.
+def host_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """Python numbers and nested lists, NumPy data or another device's array, as a NumPy array.
 
-    cupyx.scatter_add relies on CUDA's atomicAdd, which it offers for float32
-    (and some integer types) only. For any other dtype, float64 included, each
-    picked element's flat position is found by indexing an array of positions
-    the same way, and `bincount` sums the values that land on each position.
+    Without `dtype`, Python data follows torch.tensor: floats become float32,
+    integers int64, booleans bool; arrays and NumPy scalars keep their dtype.
+    With `dtype`, Python numbers are converted to it directly (never through float32).
     """
-    import cupy
-    import cupyx
-    if target.dtype == cupy.float32:
-        cupyx.scatter_add(target, index, values)
-        return target
-    positions = cupy.arange(target.size).reshape(target.shape)[index]
-    weights = cupy.broadcast_to(values, positions.shape)
-    sums = cupy.bincount(positions.ravel(), weights=weights.ravel(), minlength=target.size)
-    return target + sums.reshape(target.shape).astype(target.dtype)
+    if data is None:
+        raise TypeError("cannot make a tensor from None")
+    if _is_array(data) and not isinstance(data, (list, tuple)):
+        array = to_numpy(data)
+        return array if dtype is None else array.astype(dtype_name(dtype), copy=False)
+    try:
+        array = np.asarray(data, dtype=None if dtype is None else dtype_name(dtype))
+    except ValueError as exc:
+        raise ValueError(f"cannot make a tensor from this data (ragged nested lists?): {exc}") from None
+    if dtype is not None:
+        return array
+    if array.dtype.kind == "f":
+        return array.astype(np.float32)
+    if array.dtype.kind in "iu":
+        return array.astype(np.int64)
+    if array.dtype.kind == "b":
+        return array
+    raise TypeError(f"cannot make a tensor from {type(data).__name__} data of dtype {array.dtype}")
+
+
+def python_number(value: Any) -> bool | int | float | None:
+    """`value` as a Python number if it is one (NumPy scalars included), else None."""
+    if isinstance(value, (bool, int, float)):
+        return value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        return value.item()
+    return None
+
+
+def array_device(value: Any) -> str | None:
+    """"cpu" for a NumPy array, "cuda" for a CuPy one, None for anything else."""
+    if isinstance(value, np.ndarray):
+        return "cpu"
+    if type(value).__module__.split(".")[0] == "cupy":
+        return "cuda"
+    return None
+
+
+def format_array(array: np.ndarray, prefix: str) -> str:
+    """How a tensor prints its numbers: 4 digits, commas, aligned under `prefix`."""
+    return np.array2string(array, precision=4, separator=", ", prefix=prefix)
 
 
 def dtype_name(dtype: Any) -> str:
@@ -173,20 +313,9 @@ def dtype_name(dtype: Any) -> str:
         return str(dtype).rsplit(".", 1)[-1]
 
 
-def backend_name_of_array(array: Any) -> str | None:
-    """"numpy", "cupy", "array_api_strict", or None for anything that is not an array."""
-    module = type(array).__module__
-    if isinstance(array, (np.ndarray, np.generic)):
-        return "numpy"
-    if module.startswith("cupy"):
-        return "cupy"
-    if module.startswith("array_api_strict"):
-        return "array_api_strict"
-    return None
-
-
 # --- devices -----------------------------------------------------------------
 
+_CPU_FACTORIES: dict[str, Callable[[], Backend]] = {"numpy": NumpyBackend}
 _CPU_NAMESPACE = "numpy"
 _BACKENDS: dict[str, Backend] = {}
 _SEED: int | None = None
@@ -206,8 +335,8 @@ def parse_device(device: Any) -> str:
 
 def get_backend(device: Any = "cpu") -> Backend:
     """The backend that serves `device` (created once, then reused)."""
-    device = parse_device(device)
-    key = device if device != "cpu" else f"cpu/{_CPU_NAMESPACE}"
+    device = "cpu" if device == "cpu" else parse_device(device)
+    key = "cpu/" + _CPU_NAMESPACE if device == "cpu" else device
     backend = _BACKENDS.get(key)
     if backend is None:
         backend = _make_backend(device)
@@ -219,10 +348,7 @@ def get_backend(device: Any = "cpu") -> Backend:
 
 def _make_backend(device: str) -> Backend:
     if device == "cpu":
-        if _CPU_NAMESPACE == "array_api_strict":
-            import array_api_strict
-            return Backend("array_api_strict", array_api_strict, "cpu")
-        return Backend("numpy", np, "cpu")
+        return _CPU_FACTORIES[_CPU_NAMESPACE]()
     ok, why = cuda_status()
     if not ok:
         raise DeviceError(f"device {device!r} is not usable: {why}")
@@ -232,7 +358,7 @@ def _make_backend(device: str) -> Backend:
     if index >= cupy.cuda.runtime.getDeviceCount():
         raise DeviceError(f"device {device!r} does not exist: this machine has "
                           f"{cupy.cuda.runtime.getDeviceCount()} GPU(s)")
-    return Backend("cupy", cupy, device)
+    return CupyBackend(cupy, device)
 
 
 _STANDARD_NAMES = ("astype", "concat", "permute_dims", "isdtype", "matmul", "broadcast_to", "expand_dims")
@@ -246,11 +372,16 @@ def _check_cupy_namespace(cupy: Any) -> None:
                           f"({', '.join(missing) or 'ndarray.mT'}): install cupy-cuda12x>=14")
 
 
+def register_cpu_backend(name: str, factory: Callable[[], Backend]) -> None:
+    """Make `use_cpu_namespace(name)` serve "cpu" with `factory()` (a Backend for another namespace)."""
+    _CPU_FACTORIES[name] = factory
+
+
 def use_cpu_namespace(name: str) -> None:
-    """Serve the "cpu" device with "numpy" (the default) or "array_api_strict" (for tests)."""
+    """Serve the "cpu" device with "numpy" (the default) or a namespace given to `register_cpu_backend`."""
     global _CPU_NAMESPACE
-    if name not in ("numpy", "array_api_strict"):
-        raise ValueError(f"unknown CPU namespace {name!r}: use 'numpy' or 'array_api_strict'")
+    if name not in _CPU_FACTORIES:
+        raise ValueError(f"unknown CPU namespace {name!r}: use one of {sorted(_CPU_FACTORIES)}")
     _CPU_NAMESPACE = name
 
 

@@ -1,24 +1,28 @@
 """The tensor engine: n-dimensional arrays that record how they were computed.
 
-Each operation below computes its result (forward) and defines, right next to
-it, `backward(g)`: given g = dL/d(out), it returns dL/d(input) for each input.
-Broadcasting is undone on the way back by `unbroadcast`, which sums a gradient
-over the axes that broadcasting stretched.
+Each operation computes its result (forward) and defines, right next to it,
+`backward(g)`: given g = dL/d(out), it returns dL/d(input) for each input, in
+the shape of out. The engine (`autograd.run_backward`) sums each of those
+back over broadcast axes and casts it to its input's dtype, so an op's
+backward is only its formula: for `a * b`, (g * b, g * a).
+
+This file holds the Tensor itself: making one, its properties, leaving the
+graph, arithmetic (+ - * / ** @, comparisons), in-place updates and the
+backward call. Element-wise functions, reductions and shape operations live in
+`minigrad/ops/` and are attached to Tensor as methods (`x.exp()`, `x.sum()`).
 
 Arrays come from `minigrad.backend` (NumPy on "cpu", CuPy on "cuda"), so the
-same code runs on both. Gradients are never modified in place: an array held in
-`.grad` may be shared with another tensor's `.grad`.
+same code runs on both. Dtypes follow PyTorch's promotion (`minigrad.dtypes`).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
-
-import numpy as np
+import math
+from typing import Any, Callable, Iterator
 
 from . import autograd
-from .backend import Backend, DeviceError, backend_name_of_array, dtype_name, get_backend
-
-Scalar = (int, float, bool)
+from .backend import (Backend, DeviceError, array_device, dtype_name, format_array, get_backend, host_array,
+                      python_number)
+from .dtypes import DEFAULT_FLOAT, category, is_floating, result_type, scalar_dtype
 
 
 class ShapeError(ValueError):
@@ -31,10 +35,12 @@ class Tensor:
     Tensor(data, requires_grad=False, dtype=None, device="cpu")
 
     `data` may be a nested list or a number (floats become float32, integers
-    int64, as `torch.tensor` does), or an array (its dtype is kept).
+    int64, booleans bool, as `torch.tensor` does), an array (its dtype is kept)
+    or a Tensor. The data is always copied.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_prev", "_backward", "_op", "_backend", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_prev", "_backward", "_op", "_backend",
+                 "_versions", "_version", "_base", "__weakref__")
     __array_priority__ = 1000  # numpy_array + tensor calls Tensor.__radd__
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, device: str = "cpu"):
@@ -45,6 +51,9 @@ class Tensor:
         self._prev: tuple = ()
         self._backward = None
         self._op = ""
+        self._versions: tuple = ()
+        self._version = 0
+        self._base = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -53,13 +62,13 @@ class Tensor:
     def _wrap(cls, array: Any, backend: Backend) -> Tensor:
         """A tensor around an existing array of `backend` (no copy, no checks)."""
         out = cls.__new__(cls)
-        out.data, out._backend, out.grad = array, backend, None
-        out._prev, out._backward, out._op, out.requires_grad = (), None, "", False
+        out.data, out._backend, out.grad, out.requires_grad = array, backend, None, False
+        out._prev, out._backward, out._op, out._versions, out._version, out._base = (), None, "", (), 0, None
         return out
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
         """Ask for (or stop asking for) this tensor's gradient; only floating tensors can have one."""
-        if flag and not self._backend.is_floating(self.data.dtype):
+        if flag and not is_floating(self.dtype_name):
             raise TypeError(f"only floating-point tensors can require grad, this one is {self.dtype_name}: "
                             "make it from floats (e.g. [1.0, 2.0]) or pass dtype='float32'")
         self.requires_grad = bool(flag)
@@ -75,9 +84,19 @@ class Tensor:
     def ndim(self) -> int:
         return self.data.ndim
 
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape))
+    def dim(self) -> int:
+        """The number of axes (as torch's `dim()`)."""
+        return self.data.ndim
+
+    def size(self, dim: int | None = None) -> tuple | int:
+        """The shape, or the length of axis `dim` (as torch's `size()`)."""
+        if dim is None:
+            return self.shape
+        return self.shape[_axis(dim, self.ndim)]
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return math.prod(self.data.shape)
 
     @property
     def dtype(self) -> Any:
@@ -100,52 +119,112 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
+    def __iter__(self) -> Iterator[Tensor]:
+        if not self.shape:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
     def __repr__(self) -> str:
-        body = np.array2string(self.numpy(), precision=4, separator=", ", prefix="Tensor(")
         extras = [f"dtype={self.dtype_name}"]
         if self.device != "cpu":
             extras.append(f"device='{self.device}'")
         if self.requires_grad:
             extras.append("requires_grad=True")
-        return f"Tensor({body}, {', '.join(extras)})"
+        return f"Tensor({format_array(self.numpy(), 'Tensor(')}, {', '.join(extras)})"
 
-    # --- leaving the graph and the device ----------------------------------------
+    # --- Python conversions, as in torch -------------------------------------------
 
-    def numpy(self) -> np.ndarray:
-        """A NumPy copy of the data (from the GPU if it lives there)."""
-        return self._backend.to_numpy(self.data)
-
-    def item(self) -> float | int:
-        """The single number this tensor holds."""
-        if self.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, this one has shape {self.shape}")
+    def _single_element(self, what: str) -> Any:
+        if self.numel() != 1:
+            raise RuntimeError(f"{what} needs a tensor with one element, this one has shape {self.shape} "
+                               f"({self.numel()} elements): reduce it first (.sum(), .mean(), .any(), .all())")
         return self.numpy().reshape(()).item()
+
+    def item(self) -> float | int | bool:
+        """The single number this tensor holds, as a Python number."""
+        return self._single_element("item()")
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self.numel()} elements is ambiguous: "
+                               "use .any() or .all(), or compare one element")
+        return bool(self._single_element("bool()"))
+
+    def __float__(self) -> float:
+        return float(self._single_element("float()"))
+
+    def __int__(self) -> int:
+        return int(self._single_element("int()"))
+
+    def __index__(self) -> int:
+        if category(self.dtype_name) == 2:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self._single_element("an index"))
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype, copy=False)
 
     def tolist(self) -> Any:
         return self.numpy().tolist()
 
-    def detach(self) -> Tensor:
-        """The same data, cut from the graph (no grad, no history)."""
-        return Tensor._wrap(self.data, self._backend)
+    # --- leaving the graph, the device and the dtype --------------------------------
 
-    def to(self, device: str) -> Tensor:
-        """A copy on `device` (the tensor itself if it is already there); a leaf keeps requires_grad."""
-        target = get_backend(device)
-        if target is self._backend:
-            return self
-        array = target.asarray(self.numpy())
-        out = Tensor._wrap(array, target)
-        out.requires_grad = self.requires_grad
+    def numpy(self) -> Any:
+        """A NumPy copy of the data (from the GPU if it lives there)."""
+        return self._backend.to_numpy(self.data)
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph (no grad, no history); an in-place change shows in both."""
+        out = Tensor._wrap(self.data, self._backend)
+        out._base = self._root()
         return out
 
+    def clone(self) -> Tensor:
+        """A copy of the data, in the graph: d(clone)/dx = 1."""
+        return self._result(self._backend.xp.asarray(self.data, copy=True), (self,), lambda g: (g,), "clone")
+
+    def to(self, *args: Any, device: str | None = None, dtype: Any = None) -> Tensor:
+        """The tensor on `device` and/or as `dtype`: `t.to("cuda")`, `t.to("float64")`, `t.to("cpu", "float32")`.
+
+        The result stays in the graph: its gradient goes back to this device and dtype.
+        Returns the tensor itself when nothing changes.
+        """
+        for arg in args:
+            if _is_device_name(arg):
+                device = arg
+            else:
+                dtype = arg
+        out = self
+        if device is not None and get_backend(device) is not self._backend:
+            out = out._moved_to(get_backend(device))
+        if dtype is not None and dtype_name(dtype) != out.dtype_name:
+            out = out.astype(dtype)
+        return out
+
+    def _moved_to(self, target: Backend) -> Tensor:
+        source = self._backend
+        out = Tensor._wrap(target.asarray(source.to_numpy(self.data)), target)
+        if autograd._grad_enabled and self.requires_grad:
+            out.requires_grad, out._prev, out._op, out._versions = True, (self,), "to", (self._version_counter(),)
+            out._backward = lambda g: (source.asarray(target.to_numpy(g)),)
+        return out
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self, device: int | str = 0) -> Tensor:
+        return self.to(device if isinstance(device, str) else f"cuda:{device}")
+
     def astype(self, dtype: Any) -> Tensor:
-        """The data cast to `dtype`; the gradient is cast back on the way."""
+        """The data cast to `dtype`. Differentiable into floating dtypes (the gradient is cast
+        back); a cast to an integer or bool dtype is a new leaf without gradient."""
         xp, source = self._backend.xp, self.dtype
         target = self._backend.dtype(dtype)
-
-        def backward(g):
-            return (xp.astype(g, source),)
-        return self._result(xp.astype(self.data, target), (self,), backward, "astype")
+        out = xp.astype(self.data, target)
+        if not is_floating(dtype_name(target)):
+            return Tensor._wrap(out, self._backend)
+        return self._result(out, (self,), lambda g: (xp.astype(g, source),), "astype")
 
     def float(self) -> Tensor:
         return self.astype("float32")
@@ -153,529 +232,486 @@ class Tensor:
     def double(self) -> Tensor:
         return self.astype("float64")
 
+    def half(self) -> Tensor:
+        return self.astype("float16")
+
+    def long(self) -> Tensor:
+        return self.astype("int64")
+
+    def int(self) -> Tensor:
+        return self.astype("int32")
+
+    def bool(self) -> Tensor:
+        return self.astype("bool")
+
     # --- building the graph -------------------------------------------------
 
-    def _result(self, array: Any, parents: tuple, backward, op: str) -> Tensor:
+    def _result(self, array: Any, parents: tuple, backward: Callable, op: str) -> Tensor:
         """Wrap an op's output; record the op only if some input needs a gradient."""
         out = Tensor._wrap(array, self._backend)
-        if autograd._grad_enabled and any(p.requires_grad for p in parents):
-            out.requires_grad = True
-            out._prev, out._backward, out._op = parents, backward, op
+        if autograd._grad_enabled:
+            for p in parents:
+                if p.requires_grad:
+                    out.requires_grad, out._prev, out._backward, out._op = True, parents, backward, op
+                    out._versions = tuple(q._version_counter() for q in parents)
+                    break
         return out
 
-    def _lift(self, other: Any) -> Tensor:
-        """`other` as a Tensor on this tensor's device (numbers take this tensor's dtype)."""
+    def _root(self) -> Tensor:
+        """The tensor whose memory this one views (itself if it is no view)."""
+        return self if self._base is None else self._base
+
+    def _version_counter(self) -> int:
+        """How many in-place changes this tensor's memory has seen."""
+        return self._version if self._base is None else self._base._version
+
+    def _operand(self, other: Any) -> Tensor:
+        """`other` as a Tensor on this tensor's device; a Python number stays a number (weak)."""
         if isinstance(other, Tensor):
             if other._backend is not self._backend:
                 raise DeviceError(f"tensors on different devices: {self.device} and {other.device}; "
                                   "move one with .to(device) first")
             return other
-        if isinstance(other, Scalar):
-            return Tensor._wrap(self._backend.asarray(other, dtype=self.dtype), self._backend)
-        name = backend_name_of_array(other)
-        if name is not None and name != self._backend.name and not (name == "numpy" and self.device == "cpu"):
-            raise DeviceError(f"a {name} array cannot mix with a tensor on {self.device}: "
+        number = python_number(other)
+        if number is not None:
+            return number
+        if isinstance(other, (tuple, list)) and any(isinstance(o, (Tensor, tuple)) for o in other):
+            raise TypeError(f"cannot combine a tensor with a {type(other).__name__} of tensors: "
+                            "max(dim=...) and min(dim=...) return (values, indices); use .values")
+        if self._backend.owns(other):
+            return Tensor._wrap(other, self._backend)
+        device = array_device(other)
+        if device is not None and device != self.device.split(":")[0]:
+            raise DeviceError(f"a {device} array cannot mix with a tensor on {self.device}: "
                               "wrap it in Tensor(..., device=...) to move it explicitly")
         return Tensor._wrap(_to_array(other, self._backend, None), self._backend)
+
+    def _promoted(self, other: Any) -> tuple[Tensor | Any, Any, Any, str]:
+        """(other as operand, self's array, other's array, their common dtype) for a binary op."""
+        other = self._operand(other)
+        a = self.data
+        if isinstance(other, Tensor):
+            b = other.data
+            if b.dtype == a.dtype:
+                return other, a, b, self.dtype_name
+            name = result_type((self.dtype_name, a.ndim), (other.dtype_name, b.ndim))
+        else:
+            name = result_type((self.dtype_name, a.ndim), (scalar_dtype(other), None))
+            b = self._backend.xp.asarray(other, dtype=self._backend.dtype(name))
+        xp, target = self._backend.xp, self._backend.dtype(name)
+        if a.dtype != target:
+            a = xp.astype(a, target)
+        if b.dtype != target:
+            b = xp.astype(b, target)
+        return other, a, b, name
+
+    def _binary(self, other: Any, fn: Callable, backward_of: Callable, op: str, floating: bool = False) -> Tensor:
+        """out = fn(a, b) after promotion; backward_of(a, b, out, need_a, need_b) makes the backward."""
+        other, a, b, name = self._promoted(other)
+        if floating and not is_floating(name):
+            xp, target = self._backend.xp, self._backend.dtype(DEFAULT_FLOAT)
+            a, b = xp.astype(a, target), xp.astype(b, target)
+        out = _broadcast(fn, a, b, op)
+        if not isinstance(other, Tensor):
+            return self._result(out, (self,), backward_of(a, b, out, True, False), op)
+        return self._result(out, (self, other), backward_of(a, b, out, self.requires_grad, other.requires_grad), op)
 
     def backward(self, grad: Any = None) -> None:
         """Compute d(self)/d(t) for every tensor t this one depends on, into `t.grad`.
 
         With no `grad`, self must hold a single number (a loss): dL/dL = 1.
-        Otherwise `grad` is dL/d(self), of self's shape. Gradients accumulate:
-        call `zero_grad()` (or set `.grad = None`) between steps.
+        Otherwise `grad` is dL/d(self), of self's shape. Gradients of leaves
+        accumulate: call `zero_grad()` (or set `.grad = None`) between steps.
         """
         if not self.requires_grad:
             raise RuntimeError("backward() on a tensor that does not require grad: no input of its graph "
                                "was created with requires_grad=True (or it was computed under no_grad())")
+        xp = self._backend.xp
         if grad is None:
-            if self.size != 1:
+            if self.numel() != 1:
                 raise RuntimeError(f"backward() without grad needs a single number, this tensor has shape "
                                    f"{self.shape}: reduce it to a loss first (e.g. .sum() or .mean()) "
                                    "or pass grad= of the same shape")
-            grad = self._backend.xp.ones(self.data.shape, dtype=self.dtype)
+            grad = xp.ones(self.data.shape, dtype=self.dtype)
         else:
-            grad = self._lift(grad).data
+            grad = grad.data if isinstance(grad, Tensor) else _to_array(grad, self._backend, None)
             if tuple(grad.shape) != self.shape:
                 raise ShapeError(f"backward(grad) needs grad of shape {self.shape}, got {tuple(grad.shape)}")
-            grad = self._backend.xp.astype(grad, self.dtype)
+            grad = xp.astype(grad, self.dtype, copy=True)
         autograd.run_backward(self, grad)
 
     def zero_grad(self) -> None:
         self.grad = None
 
-    # --- arithmetic ---------------------------------------------------------
+    # --- arithmetic: each op's gradient next to its forward -------------------------
 
     def __add__(self, other: Any) -> Tensor:
-        """d(a+b)/da = 1, d(a+b)/db = 1 (summed back over broadcast axes)."""
-        other = self._lift(other)
-        out = _broadcast_op(lambda a, b: a + b, self, other, "+")
-        a_shape, b_shape, xp = self.shape, other.shape, self._backend.xp
-
-        def backward(g):
-            return unbroadcast(xp, g, a_shape), unbroadcast(xp, g, b_shape)
-        return self._result(out, (self, other), backward, "+")
+        """d(a+b)/da = 1, d(a+b)/db = 1."""
+        return self._binary(other, _add, lambda a, b, out, na, nb: lambda g: (g, g), "+")
 
     def __sub__(self, other: Any) -> Tensor:
         """d(a-b)/da = 1, d(a-b)/db = -1."""
-        other = self._lift(other)
-        out = _broadcast_op(lambda a, b: a - b, self, other, "-")
-        a_shape, b_shape, xp = self.shape, other.shape, self._backend.xp
-
-        def backward(g):
-            return unbroadcast(xp, g, a_shape), unbroadcast(xp, -g, b_shape)
-        return self._result(out, (self, other), backward, "-")
+        return self._binary(other, _sub, lambda a, b, out, na, nb: lambda g: (g, -g if nb else None), "-")
 
     def __mul__(self, other: Any) -> Tensor:
         """d(ab)/da = b, d(ab)/db = a."""
-        other = self._lift(other)
-        a, b, xp = self.data, other.data, self._backend.xp
-        out = _broadcast_op(lambda x, y: x * y, self, other, "*")
-
-        def backward(g):
-            ga = unbroadcast(xp, g * b, a.shape) if self.requires_grad else None
-            gb = unbroadcast(xp, g * a, b.shape) if other.requires_grad else None
-            return ga, gb
-        return self._result(out, (self, other), backward, "*")
+        def backward_of(a, b, out, need_a, need_b):
+            return lambda g: (g * b if need_a else None, g * a if need_b else None)
+        return self._binary(other, _mul, backward_of, "*")
 
     def __truediv__(self, other: Any) -> Tensor:
-        """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2."""
-        other = self._lift(other)
-        a, b, xp = self.data, other.data, self._backend.xp
-        out = _broadcast_op(lambda x, y: x / y, self, other, "/")
-
-        def backward(g):
-            ga = unbroadcast(xp, g / b, a.shape) if self.requires_grad else None
-            gb = unbroadcast(xp, -g * out / b, b.shape) if other.requires_grad else None
-            return ga, gb
-        return self._result(out, (self, other), backward, "/")
+        """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -out/b. Integers divide as floats."""
+        def backward_of(a, b, out, need_a, need_b):
+            return lambda g: (g / b if need_a else None, -g * out / b if need_b else None)
+        with self._backend.errstate():
+            return self._binary(other, _div, backward_of, "/", floating=True)
 
     def __pow__(self, exponent: Any) -> Tensor:
-        """d(a^n)/da = n a^(n-1); for a tensor exponent also d(a^b)/db = a^b ln a.
+        """d(a^b)/da = b a^(b-1) (0 where b = 0); d(a^b)/db = a^b ln a (0 where a = 0 and b >= 0).
 
-        A negative base with a non-integer exponent gives nan, as in NumPy.
+        Those conventions, and nan for a negative base with a fractional exponent, are PyTorch's.
         """
-        xp, a = self._backend.xp, self.data
-        if isinstance(exponent, Scalar):
-            n = exponent
+        xp = self._backend.xp
+        operand = self._operand(exponent)
+        if isinstance(operand, int) and operand < 0 and not is_floating(self.dtype_name):
+            raise RuntimeError(f"integers to negative integer powers are not allowed ({self.dtype_name} tensor "
+                               f"** {operand}): make the base a float tensor first (x.float())")
 
-            def backward_number(g):
-                return (g * n * a ** (n - 1),)
-            return self._result(a ** n, (self,), backward_number, f"**{n}")
-        exponent = self._lift(exponent)
-        b = exponent.data
-        out = _broadcast_op(lambda x, y: x ** y, self, exponent, "**")
-
-        def backward(g):
-            ga = unbroadcast(xp, g * b * a ** (b - 1), a.shape) if self.requires_grad else None
-            gb = None
-            if exponent.requires_grad:
-                safe_log = xp.log(xp.where(a > 0, a, xp.ones_like(a)))
-                gb = unbroadcast(xp, g * xp.where(a > 0, out * safe_log, xp.zeros_like(out)), b.shape)
-            return ga, gb
-        return self._result(out, (self, exponent), backward, "**")
+        def backward_of(a, b, out, need_a, need_b):
+            def backward(g):
+                with self._backend.errstate():
+                    ga = xp.where(b == 0, xp.zeros_like(a), g * b * a ** (b - 1)) if need_a else None
+                    gb = g * xp.where((a == 0) & (b >= 0), xp.zeros_like(a), out * xp.log(a)) if need_b else None
+                return ga, gb
+            return backward
+        with self._backend.errstate():
+            return self._binary(exponent, _pow, backward_of, "**")
 
     def __neg__(self) -> Tensor:
-        def backward(g):
-            return (-g,)
-        return self._result(-self.data, (self,), backward, "neg")
+        if self.dtype_name == "bool":
+            raise TypeError("negation (-) of a bool tensor is not defined: use ~x (logical not)")
+        return self._result(-self.data, (self,), lambda g: (-g,), "neg")
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __invert__(self) -> Tensor:
+        """~x: logical not of a bool tensor, bitwise not of an integer one."""
+        if is_floating(self.dtype_name):
+            raise TypeError("~ is defined for bool and integer tensors only")
+        xp = self._backend.xp
+        out = xp.logical_not(self.data) if self.dtype_name == "bool" else xp.bitwise_invert(self.data)
+        return Tensor._wrap(out, self._backend)
 
     def __radd__(self, other: Any) -> Tensor:
-        return self._lift(other) + self
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return self._lift(other) - self
+        return self + other
 
     def __rmul__(self, other: Any) -> Tensor:
-        return self._lift(other) * self
+        return self * other
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return self._tensor_operand(other) - self
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return self._lift(other) / self
+        return self._tensor_operand(other) / self
 
     def __rpow__(self, base: Any) -> Tensor:
-        return self._lift(base) ** self
+        return self._tensor_operand(base) ** self
 
     def __matmul__(self, other: Any) -> Tensor:
-        return matmul(self, self._lift(other))
+        return matmul(self, self._as_tensor(other))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return matmul(self._lift(other), self)
+        return matmul(self._as_tensor(other), self)
 
-    # --- comparisons (no gradient: they return boolean tensors) -----------------
+    def _as_tensor(self, other: Any) -> Tensor:
+        other = self._operand(other)
+        return other if isinstance(other, Tensor) else Tensor._wrap(self._backend.xp.asarray(other), self._backend)
 
-    def _compare(self, other: Any, fn) -> Tensor:
-        other = self._lift(other)
-        return Tensor._wrap(_broadcast_op(fn, self, other, "comparison"), self._backend)
+    def _tensor_operand(self, other: Any) -> Tensor:
+        """`other` as a Tensor; a number becomes a 0-d constant of the dtype it stands for beside this tensor."""
+        other = self._operand(other)
+        if isinstance(other, Tensor):
+            return other
+        name = result_type((self.dtype_name, self.ndim), (scalar_dtype(other), None))
+        return Tensor._wrap(self._backend.xp.asarray(other, dtype=self._backend.dtype(name)), self._backend)
+
+    # --- comparisons and logic (no gradient: they return bool tensors) ----------------
+
+    def _compare(self, other: Any, fn: Callable, op: str) -> Tensor:
+        _, a, b, _ = self._promoted(other)
+        return Tensor._wrap(_broadcast(fn, a, b, op), self._backend)
 
     def __lt__(self, other: Any) -> Tensor:
-        return self._compare(other, lambda a, b: a < b)
+        return self._compare(other, lambda a, b: a < b, "<")
 
     def __le__(self, other: Any) -> Tensor:
-        return self._compare(other, lambda a, b: a <= b)
+        return self._compare(other, lambda a, b: a <= b, "<=")
 
     def __gt__(self, other: Any) -> Tensor:
-        return self._compare(other, lambda a, b: a > b)
+        return self._compare(other, lambda a, b: a > b, ">")
 
     def __ge__(self, other: Any) -> Tensor:
-        return self._compare(other, lambda a, b: a >= b)
+        return self._compare(other, lambda a, b: a >= b, ">=")
 
-    def eq(self, other: Any) -> Tensor:
-        """Element-wise a == b as a boolean tensor (`==` itself keeps Python's identity meaning)."""
-        return self._compare(other, lambda a, b: a == b)
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        """Element-wise a == b, a bool tensor (tensors still hash by identity, as in torch)."""
+        return self._compare(other, lambda a, b: a == b, "==")
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, lambda a, b: a != b, "!=")
 
     __hash__ = object.__hash__
 
-    # --- element-wise functions ------------------------------------------------
+    def eq(self, other: Any) -> Tensor:
+        return self == other
 
-    def exp(self) -> Tensor:
-        """d(e^a)/da = e^a."""
-        out = self._backend.xp.exp(self.data)
+    def ne(self, other: Any) -> Tensor:
+        return self != other
 
-        def backward(g):
-            return (g * out,)
-        return self._result(out, (self,), backward, "exp")
+    def _logical(self, other: Any, fn: Callable, op: str) -> Tensor:
+        _, a, b, name = self._promoted(other)
+        if is_floating(name):
+            raise TypeError(f"'{op}' is defined for bool and integer tensors only, got {name}")
+        return Tensor._wrap(_broadcast(fn, a, b, op), self._backend)
 
-    def log(self) -> Tensor:
-        """d(ln a)/da = 1/a."""
-        a = self.data
+    def __and__(self, other: Any) -> Tensor:
+        return self._logical(other, lambda a, b: a & b, "&")
 
-        def backward(g):
-            return (g / a,)
-        return self._result(self._backend.xp.log(a), (self,), backward, "log")
+    def __or__(self, other: Any) -> Tensor:
+        return self._logical(other, lambda a, b: a | b, "|")
 
-    def sqrt(self) -> Tensor:
-        """d(sqrt a)/da = 1/(2 sqrt a)."""
-        out = self._backend.xp.sqrt(self.data)
+    def __xor__(self, other: Any) -> Tensor:
+        return self._logical(other, lambda a, b: a ^ b, "^")
 
-        def backward(g):
-            return (g / (2 * out),)
-        return self._result(out, (self,), backward, "sqrt")
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
-    def tanh(self) -> Tensor:
-        """d(tanh a)/da = 1 - tanh(a)^2."""
-        out = self._backend.xp.tanh(self.data)
+    # --- in-place updates, with torch's rules --------------------------------------------
 
-        def backward(g):
-            return (g * (1 - out * out),)
-        return self._result(out, (self,), backward, "tanh")
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._in_place("+=", other, lambda x, other: x + other)
 
-    def sigmoid(self) -> Tensor:
-        """s(a) = 1/(1+e^-a), ds/da = s(1-s); computed from e^-|a|, which never overflows."""
-        xp, a = self._backend.xp, self.data
-        e = xp.exp(-xp.abs(a))
-        out = xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
+    def __isub__(self, other: Any) -> Tensor:
+        return self._in_place("-=", other, lambda x, other: x - other)
 
-        def backward(g):
-            return (g * out * (1 - out),)
-        return self._result(out, (self,), backward, "sigmoid")
+    def __imul__(self, other: Any) -> Tensor:
+        return self._in_place("*=", other, lambda x, other: x * other)
 
-    def relu(self) -> Tensor:
-        """relu(a) = max(a, 0); derivative 1 where a > 0, else 0."""
-        xp, a = self._backend.xp, self.data
-        slope = xp.astype(a > 0, a.dtype)
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._in_place("/=", other, lambda x, other: x / other)
 
-        def backward(g):
-            return (g * slope,)
-        return self._result(xp.maximum(a, 0.0), (self,), backward, "relu")
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self._in_place("add_", other, lambda x, other: x + other * alpha if alpha != 1 else x + other)
 
-    def abs(self) -> Tensor:
-        """d|a|/da = sign(a) (0 at 0, as in PyTorch)."""
-        xp, a = self._backend.xp, self.data
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self._in_place("sub_", other, lambda x, other: x - other * alpha if alpha != 1 else x - other)
 
-        def backward(g):
-            return (g * xp.sign(a),)
-        return self._result(xp.abs(a), (self,), backward, "abs")
+    def mul_(self, other: Any) -> Tensor:
+        return self._in_place("mul_", other, lambda x, other: x * other)
 
-    # --- reductions --------------------------------------------------------------
+    def div_(self, other: Any) -> Tensor:
+        return self._in_place("div_", other, lambda x, other: x / other)
 
-    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """d(sum a)/da_i = 1: the gradient is copied back to every summed element."""
-        xp, shape = self._backend.xp, self.shape
-        axes = _normalize_axes(axis, self.ndim)
-        out = xp.sum(self.data, axis=axes, keepdims=keepdims)
+    def zero_(self) -> Tensor:
+        """Set every element to 0, in place."""
+        return self.fill_(0)
 
-        def backward(g):
-            return (_expand_to(xp, g, shape, axes, keepdims),)
-        return self._result(out, (self,), backward, "sum")
+    def fill_(self, value: Any) -> Tensor:
+        """Set every element to `value` (a number or a one-element tensor), in place."""
+        from .ops.shape import index_put
 
-    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """mean = sum / n, so d(mean)/da_i = 1/n."""
-        axes = _normalize_axes(axis, self.ndim)
-        count = int(np.prod([self.shape[i] for i in axes])) if axes else 1
-        return self.sum(axis=axes, keepdims=keepdims) * (1.0 / count)
+        return self._in_place("fill_", value, lambda x, value: index_put(x, ..., value), cast=True)
 
-    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """The gradient goes to the maximum; tied maxima share it evenly."""
-        xp, a, shape = self._backend.xp, self.data, self.shape
-        axes = _normalize_axes(axis, self.ndim)
-        out_kept = xp.max(a, axis=axes, keepdims=True)
-        out = out_kept if keepdims else xp.reshape(out_kept, tuple(n for i, n in enumerate(shape) if i not in axes))
+    def copy_(self, source: Any) -> Tensor:
+        """Copy `source` (broadcast to this shape, cast to this dtype) into this tensor, in place."""
+        from .ops.shape import index_put
 
-        def backward(g):
-            winners = xp.astype(a == out_kept, a.dtype)
-            share = winners / xp.sum(winners, axis=axes, keepdims=True)
-            return (_expand_to(xp, g, shape, axes, keepdims) * share,)
-        return self._result(out, (self,), backward, "max")
+        return self._in_place("copy_", source, lambda x, source: index_put(x, ..., source), cast=True)
 
-    def argmax(self, axis: int | None = None) -> Tensor:
-        """Index of the largest entry (along `axis`): an int64 tensor without gradient."""
-        xp = self._backend.xp
-        if axis is None:
-            return Tensor._wrap(xp.argmax(xp.reshape(self.data, (-1,))), self._backend)
-        return Tensor._wrap(xp.argmax(self.data, axis=axis), self._backend)
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """x[index] = value, in place (value broadcast to the selected shape, cast to x's dtype)."""
+        from .ops.shape import index_put
 
-    # --- shapes ------------------------------------------------------------------------
+        self._in_place("item assignment", value, lambda x, value: index_put(x, index, value), cast=True)
 
-    def reshape(self, *shape: int | Sequence[int]) -> Tensor:
-        """The same numbers in a new shape; the gradient is reshaped back."""
-        xp, old = self._backend.xp, self.shape
-        shape = _shape_arg(shape)
+    def _in_place(self, op: str, other: Any, compute: Callable[[Tensor, Any], Tensor], cast: bool = False) -> Tensor:
+        """Replace this tensor's value by compute(itself, other), keeping the same object (as torch's in-place ops).
+
+        Outside the graph (no_grad, or nothing involved requires grad) the memory
+        itself is overwritten, so views of it see the change. Inside the graph the
+        op is recorded like any other and this tensor becomes its output, while
+        the old value stays in the graph for the ops that used it; those ops
+        refuse to backpropagate through the changed tensor (its version moved on).
+        The result is cast to this tensor's dtype; with `cast=False` (arithmetic)
+        only if that loses no category (an int tensor cannot take a float result).
+        """
+        records = autograd._grad_enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
+        if records and self.requires_grad and self._backward is None:
+            raise RuntimeError(
+                f"a leaf tensor that requires grad cannot be changed in place ({op}): backward would need its "
+                "old value. To update parameters, do it inside `with mg.no_grad():`; to compute with it, "
+                "use an out-of-place op (y = x + 1).")
+        if records and self._base is not None:
+            raise RuntimeError(f"in-place change ({op}) of a view of another tensor inside the graph is not "
+                               "supported: compute a new tensor instead (out-of-place)")
+        old = self._snapshot() if records else self
+        with autograd.set_grad_enabled(records):
+            new = compute(old, old if other is self else other)
+            if new.dtype_name != self.dtype_name:
+                if not cast and category(new.dtype_name) > category(self.dtype_name):
+                    raise RuntimeError(f"{op}: the result is {new.dtype_name}, which cannot be stored in this "
+                                       f"{self.dtype_name} tensor in place; use an out-of-place op, or convert "
+                                       "the tensor first (e.g. x = x.float())")
+                new = new.astype(self.dtype_name)
+        if new.shape != self.shape:
+            raise ShapeError(f"{op}: a result of shape {new.shape} does not fit this tensor's shape {self.shape}")
+        if records:
+            self.data, self._prev, self._backward, self._op = new.data, new._prev, new._backward, new._op
+            self._versions, self.requires_grad, self.grad = new._versions, new.requires_grad, None
+            self._version += 1
+        else:
+            self._overwrite(new.data, op)
+        return self
+
+    def _snapshot(self) -> Tensor:
+        """A new tensor object that takes over this one's place in the graph."""
+        old = Tensor._wrap(self.data, self._backend)
+        old.requires_grad, old._prev, old._backward, old._op = self.requires_grad, self._prev, self._backward, self._op
+        old._versions, old._version = self._versions, self._version
+        return old
+
+    def _overwrite(self, array: Any, op: str) -> None:
+        """Write `array` (of this shape and dtype) into this tensor's memory."""
         try:
-            out = xp.reshape(self.data, shape)
-        except ValueError:
-            raise ShapeError(f"cannot reshape a tensor of shape {old} ({self.size} elements) to {shape}") from None
-
-        def backward(g):
-            return (xp.reshape(g, old),)
-        return self._result(out, (self,), backward, "reshape")
-
-    def transpose(self, *axes: int | Sequence[int]) -> Tensor:
-        """Permute the axes (reverse them when none are given); the gradient is permuted back."""
-        xp, ndim = self._backend.xp, self.data.ndim
-        axes = _shape_arg(axes) or tuple(range(ndim - 1, -1, -1))
-        if sorted(a % max(ndim, 1) for a in axes) != list(range(ndim)):
-            raise ShapeError(f"transpose{axes} is not a permutation of the {ndim} axes of shape {self.shape}")
-        axes = tuple(a % ndim for a in axes)
-        inverse = tuple(sorted(range(ndim), key=axes.__getitem__))
-
-        def backward(g):
-            return (xp.permute_dims(g, inverse),)
-        return self._result(xp.permute_dims(self.data, axes), (self,), backward, "transpose")
-
-    @property
-    def T(self) -> Tensor:
-        """All axes reversed (for a matrix: its transpose)."""
-        return self.transpose()
-
-    def __getitem__(self, index: Any) -> Tensor:
-        """x[index] with slices, integers and integer arrays; the backward scatter-adds,
-        so an element picked twice gets both gradients."""
-        backend, shape, dtype = self._backend, self.shape, self.dtype
-        index = _index_arg(index, backend)
-        try:
-            out = backend.getitem(self.data, index)
-        except IndexError as exc:
-            raise IndexError(f"index {_describe_index(index)} does not fit a tensor of shape {shape}: {exc}") from None
-
-        def backward(g):
-            return (backend.scatter_add(backend.xp.zeros(shape, dtype=dtype), index, g),)
-        return self._result(out, (self,), backward, "index")
+            self._backend.setitem(self.data, ..., array)
+        except TypeError:  # a NumPy scalar, as a full reduction returns: nothing views it, so replace it
+            self.data = self._backend.asarray(array, copy=True)
+        except ValueError as exc:
+            raise RuntimeError(f"{op}: this tensor's memory cannot be written ({exc}); it may be an "
+                               "expand()-ed view: make a copy with .clone() first") from None
+        self._root()._version += 1
 
 
-# --- operations on several tensors ------------------------------------------------
+# --- matrix product -----------------------------------------------------------------------
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
-    """C = A @ B, for 1-D, 2-D and batched operands (as NumPy's matmul).
+    """C = A @ B, for 1-D, 2-D and batched operands (as NumPy's and torch's matmul).
 
-    With G = dL/dC:  dL/dA = G @ B^T  and  dL/dB = A^T @ G  (summed over
-    broadcast batch axes; a 1-D operand is treated as a row or a column).
+    With G = dL/dC:  dL/dA = G B^T  and  dL/dB = A^T G. A 1-D operand is a row
+    (on the left) or a column (on the right); batch axes broadcast, and the
+    engine sums their gradients back.
     """
     if a._backend is not b._backend:
         raise DeviceError(f"tensors on different devices: {a.device} and {b.device}; "
                           "move one with .to(device) first")
+    _check_matmul(a, b)
     xp, A, B = a._backend.xp, a.data, b.data
-    _check_matmul_shapes(a.shape, b.shape)
     out = xp.matmul(A, B)
-    if A.ndim == 2 and B.ndim == 2:
-        def backward(g):
-            ga = xp.matmul(g, B.mT) if a.requires_grad else None
-            gb = xp.matmul(A.mT, g) if b.requires_grad else None
-            return ga, gb
-    else:
-        def backward(g):
-            return _matmul_backward_general(xp, A, B, g, a.requires_grad, b.requires_grad)
+
+    def backward(g):
+        A2 = xp.reshape(A, (1, -1)) if A.ndim == 1 else A
+        B2 = xp.reshape(B, (-1, 1)) if B.ndim == 1 else B
+        if B.ndim == 1:
+            g = xp.expand_dims(g, axis=-1)
+        if A.ndim == 1:
+            g = xp.expand_dims(g, axis=-2)
+        ga = xp.matmul(g, B2.mT) if a.requires_grad else None
+        gb = xp.matmul(A2.mT, g) if b.requires_grad else None
+        if ga is not None and A.ndim == 1:
+            ga = ga[..., 0, :]
+        if gb is not None and B.ndim == 1:
+            gb = gb[..., 0]
+        return ga, gb
     return a._result(out, (a, b), backward, "@")
 
 
-def _matmul_backward_general(xp, A, B, g, need_a: bool, need_b: bool):
-    """matmul's gradient with 1-D operands promoted to matrices and batch axes summed back."""
-    A2 = xp.reshape(A, (1, -1)) if A.ndim == 1 else A
-    B2 = xp.reshape(B, (-1, 1)) if B.ndim == 1 else B
-    if A.ndim == 1 and B.ndim == 1:
-        g = xp.reshape(g, (1, 1))
-    elif A.ndim == 1:
-        g = xp.expand_dims(g, axis=-2)
-    elif B.ndim == 1:
-        g = xp.expand_dims(g, axis=-1)
-    ga = xp.reshape(unbroadcast(xp, xp.matmul(g, B2.mT), A2.shape), A.shape) if need_a else None
-    gb = xp.reshape(unbroadcast(xp, xp.matmul(A2.mT, g), B2.shape), B.shape) if need_b else None
-    return ga, gb
-
-
-def _check_matmul_shapes(a: tuple, b: tuple) -> None:
-    if not a or not b:
-        raise ShapeError(f"matmul needs tensors with at least 1 axis, got shapes {a} and {b}")
-    inner_a, inner_b = a[-1], (b[0] if len(b) == 1 else b[-2])
+def _check_matmul(a: Tensor, b: Tensor) -> None:
+    sa, sb = a.shape, b.shape
+    if not sa or not sb:
+        raise ShapeError(f"matmul needs tensors with at least 1 axis, got shapes {sa} and {sb}")
+    if a.dtype != b.dtype:
+        raise TypeError(f"matmul of a {a.dtype_name} and a {b.dtype_name} tensor: both must have the same dtype "
+                        f"(as in PyTorch). Convert one, e.g. x.float() for float32 (NumPy data: "
+                        "X.astype(np.float32)) or x.double() for float64")
+    inner_a, inner_b = sa[-1], (sb[0] if len(sb) == 1 else sb[-2])
     if inner_a != inner_b:
-        raise ShapeError(f"matmul of shapes {a} and {b}: the last axis of the first ({inner_a}) must equal "
-                         f"the {'only' if len(b) == 1 else 'second-to-last'} axis of the second ({inner_b})")
+        raise ShapeError(f"matmul of shapes {sa} and {sb}: the last axis of the first ({inner_a}) must equal "
+                         f"the {'only' if len(sb) == 1 else 'second-to-last'} axis of the second ({inner_b})")
+    if _broadcast_shape(sa[:-2], sb[:-2]) is None:
+        raise ShapeError(f"matmul of shapes {sa} and {sb}: batch axes {sa[:-2]} and {sb[:-2]} do not broadcast")
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def _add(a, b):
+    return a + b
+
+
+def _sub(a, b):
+    return a - b
+
+
+def _mul(a, b):
+    return a * b
+
+
+def _div(a, b):
+    return a / b
+
+
+def _pow(a, b):
+    return a ** b
+
+
+def _broadcast(fn: Callable, a: Any, b: Any, op: str) -> Any:
+    """fn(a, b), with a clear error when the shapes do not broadcast."""
     try:
-        np.broadcast_shapes(a[:-2], b[:-2])
+        return fn(a, b)
     except ValueError:
-        raise ShapeError(f"matmul of shapes {a} and {b}: batch axes {a[:-2]} and {b[:-2]} do not broadcast") from None
-
-
-def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis; each gets back its slice of the gradient."""
-    tensors = _same_device(tensors)
-    first = tensors[0]
-    xp, ndim = first._backend.xp, first.ndim
-    axis = axis % ndim if ndim else 0
-    try:
-        out = xp.concat([t.data for t in tensors], axis=axis)
-    except ValueError:
-        raise ShapeError(f"cannot concatenate shapes {[t.shape for t in tensors]} along axis {axis}") from None
-    bounds = np.cumsum([0] + [t.shape[axis] for t in tensors])
-
-    def backward(g):
-        return tuple(_slice_axis(g, axis, int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:]))
-    return first._result(out, tuple(tensors), backward, "concatenate")
-
-
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join same-shaped tensors along a new axis."""
-    tensors = _same_device(tensors)
-    shapes = {t.shape for t in tensors}
-    if len(shapes) != 1:
-        raise ShapeError(f"stack needs tensors of one shape, got {[t.shape for t in tensors]}")
-    axis = axis % (tensors[0].ndim + 1)
-    return concatenate([t.reshape(t.shape[:axis] + (1,) + t.shape[axis:]) for t in tensors], axis=axis)
-
-
-# --- helpers ---------------------------------------------------------------------
-
-
-def unbroadcast(xp, g: Any, shape: tuple) -> Any:
-    """Sum `g` over the axes that broadcasting added or stretched, so it has `shape` again."""
-    if tuple(g.shape) == tuple(shape):
-        return g
-    extra = g.ndim - len(shape)
-    axes = tuple(range(extra)) + tuple(extra + i for i, n in enumerate(shape) if n == 1 and g.shape[extra + i] != 1)
-    if axes:
-        g = xp.sum(g, axis=axes, keepdims=True)
-    return xp.reshape(g, shape)
-
-
-def _expand_to(xp, g: Any, shape: tuple, axes: tuple, keepdims: bool) -> Any:
-    """Undo a reduction over `axes`: put the reduced axes back and broadcast to `shape`."""
-    if not keepdims and axes:
-        g = xp.reshape(g, tuple(1 if i in axes else n for i, n in enumerate(shape)))
-    return xp.broadcast_to(g, shape)
-
-
-def _broadcast_op(fn, a: Tensor, b: Tensor, op: str) -> Any:
-    """fn(a.data, b.data), with a clear error when the shapes do not broadcast."""
-    try:
-        return fn(a.data, b.data)
-    except ValueError:
-        if _broadcastable(a.shape, b.shape):
+        if _broadcast_shape(tuple(a.shape), tuple(b.shape)) is not None:
             raise
-        raise ShapeError(f"shapes {a.shape} and {b.shape} do not broadcast for '{op}': "
-                         "aligned from the right, each pair of axes must be equal or one of them 1") from None
+        raise ShapeError(f"shapes {tuple(a.shape)} and {tuple(b.shape)} do not broadcast for '{op}': aligned "
+                         "from the right, each pair of axes must be equal or one of them 1") from None
 
 
-def _broadcastable(a: tuple, b: tuple) -> bool:
-    try:
-        np.broadcast_shapes(a, b)
-        return True
-    except ValueError:
-        return False
+def _broadcast_shape(a: tuple, b: tuple) -> tuple | None:
+    """The shape a and b broadcast to, or None if they do not."""
+    out = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        x = a[-i] if i <= len(a) else 1
+        y = b[-i] if i <= len(b) else 1
+        if x != y and 1 not in (x, y):
+            return None
+        out.append(y if x == 1 else x)
+    return tuple(reversed(out))
 
 
-def _normalize_axes(axis: Any, ndim: int) -> tuple:
-    if axis is None:
-        return tuple(range(ndim))
-    if axis.__class__ is int and 0 <= axis < ndim:
-        return (axis,)
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    for a in axes:
-        if not -ndim <= a < max(ndim, 1):
-            raise ShapeError(f"axis {a} is out of range for a tensor with {ndim} axes")
-    return tuple(sorted(a % ndim for a in axes)) if ndim else ()
+def _axis(dim: Any, ndim: int) -> int:
+    """`dim` as an axis in [0, ndim), or an IndexError naming it (0-d tensors accept 0 and -1, as torch)."""
+    if isinstance(dim, Tensor) or not hasattr(dim, "__index__") or isinstance(dim, bool):
+        raise TypeError(f"an axis must be an int, got {type(dim).__name__}")
+    dim = int(dim.__index__())
+    bound = max(ndim, 1)
+    if not -bound <= dim < bound:
+        raise IndexError(f"dimension {dim} is out of range for a tensor with {ndim} dimensions "
+                         f"(expected one in [{-bound}, {bound - 1}])")
+    return dim % bound
 
 
-def _shape_arg(shape: tuple) -> tuple:
-    """Accept f(2, 3) and f((2, 3)) alike."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(shape)
-
-
-def _index_arg(index: Any, backend: Backend) -> Any:
-    """Tensors and lists inside an index become arrays of the backend."""
-    if isinstance(index, tuple):
-        return tuple(_index_arg(i, backend) for i in index)
-    if isinstance(index, Tensor):
-        if index._backend is not backend:
-            raise DeviceError(f"an index on {index.device} cannot index a tensor on {backend.device}")
-        return index.data
-    if isinstance(index, list):
-        return backend.asarray(np.asarray(index))
-    if isinstance(index, np.ndarray) and backend.name != "numpy":
-        return backend.asarray(index)
-    return index
-
-
-def _describe_index(index: Any) -> str:
-    if isinstance(index, tuple):
-        return "[" + ", ".join(_describe_index(i)[1:-1] for i in index) + "]"
-    if hasattr(index, "shape") and not isinstance(index, (int, slice)):
-        return f"[integer array of shape {tuple(index.shape)}]"
-    return f"[{index!r}]"
-
-
-def _slice_axis(g: Any, axis: int, lo: int, hi: int) -> Any:
-    return g[(slice(None),) * axis + (slice(lo, hi),) + (Ellipsis,)]
-
-
-def _same_device(tensors: Iterable[Tensor]) -> list:
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("need at least one tensor")
-    devices = {t.device for t in tensors}
-    if len(devices) > 1:
-        raise DeviceError(f"tensors on different devices: {sorted(devices)}")
-    return tensors
+def _is_device_name(arg: Any) -> bool:
+    return isinstance(arg, str) and (arg.lower() == "cpu" or arg.lower().startswith("cuda"))
 
 
 def _to_array(data: Any, backend: Backend, dtype: Any) -> Any:
-    """Make an array of `backend` from `data`, following torch.tensor's dtype rules."""
+    """A new array of `backend` holding `data`, following torch.tensor's dtype rules."""
     if isinstance(data, Tensor):
         data = data.data
-    target = backend.dtype(dtype)
-    name = backend_name_of_array(data)
-    if name == backend.name:
-        return data if target is None or data.dtype == target else backend.xp.astype(data, target)
-    if name == "cupy":
-        data = data.get()
-    elif name == "array_api_strict":
-        data = np.from_dlpack(data)
-    elif name is None:
-        data = _python_to_numpy(data)
-    return backend.asarray(data, dtype=target)
+    if not backend.owns(data):
+        data = host_array(data, dtype)
+    name = dtype_name(dtype) if dtype is not None else dtype_name(data.dtype)
+    category(name)  # a clear error for a dtype minigrad does not support
+    return backend.asarray(data, dtype=name, copy=True)
 
 
-def _python_to_numpy(data: Any) -> np.ndarray:
-    """Nested lists and numbers: floats become float32, integers int64, booleans bool."""
-    try:
-        array = np.asarray(data)
-    except ValueError as exc:
-        raise ValueError(f"cannot make a tensor from this data (ragged nested lists?): {exc}") from None
-    if array.dtype.kind == "f":
-        return array.astype(np.float32)
-    if array.dtype.kind in "iu":
-        return array.astype(np.int64)
-    if array.dtype.kind == "b":
-        return array
-    raise TypeError(f"cannot make a tensor from {type(data).__name__} data of dtype {array.dtype}")
+from . import ops  # noqa: E402,F401  (attaches exp, sum, reshape, ... to Tensor)

@@ -8,12 +8,16 @@ reverse topological order:
     for every node v, for every input u of v:   u.grad += (dv/du) * v.grad
 
 Storing numbers instead of closures keeps each node small (`__slots__`) and makes
-the backward pass a single loop with no function calls.
+the backward pass a single loop with no function calls. (A tensor op cannot do
+the same: its local derivative is a whole Jacobian, see `minigrad.autograd`.)
+
+Arithmetic follows IEEE floats, as PyTorch does: 1/0 is inf, 0/0 and log(-1)
+are nan, e^1000 is inf. Nothing raises.
 """
 from __future__ import annotations
 
 import math
-from typing import Iterable, Union
+from typing import Union
 
 from .autograd import topological_order  # the same depth-first order serves Values and Tensors
 
@@ -61,13 +65,11 @@ class Value:
         a = self.data
         if exponent.__class__ is not Value:
             n = float(exponent)
-            out = _real_pow(a, n)
-            return Value(out, (self,), (n * _real_pow(a, n - 1.0),), f"**{exponent:g}")
+            return Value(_real_pow(a, n), (self,), (_d_base(a, n),), f"**{exponent:g}")
         b = exponent.data
         out = _real_pow(a, b)
-        d_base = b * _real_pow(a, b - 1.0)
-        d_exp = out * math.log(a) if a > 0 else (0.0 if a == 0 and b > 0 else math.nan)
-        return Value(out, (self, exponent), (d_base, d_exp), "**")
+        d_exp = 0.0 if a == 0 and b >= 0 else out * _log(a)
+        return Value(out, (self, exponent), (_d_base(a, b), d_exp), "**")
 
     def __neg__(self) -> Value:
         return Value(-self.data, (self,), (-1.0,), "neg")
@@ -82,8 +84,9 @@ class Value:
         """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2."""
         if other.__class__ is not Value:
             other = Value(other)
-        b = other.data
-        return Value(self.data / b, (self, other), (1.0 / b, -self.data / (b * b)), "/")
+        a, b = self.data, other.data
+        out = _divide(a, b)
+        return Value(out, (self, other), (_divide(1.0, b), -_divide(out, b)), "/")
 
     def __radd__(self, other: Number) -> Value:
         return self + other
@@ -104,14 +107,16 @@ class Value:
 
     def exp(self) -> Value:
         """d(e^a)/da = e^a."""
-        out = math.exp(self.data)
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            out = math.inf
         return Value(out, (self,), (out,), "exp")
 
     def log(self) -> Value:
         """d(ln a)/da = 1/a (nan for a < 0, -inf at 0, as NumPy would give)."""
         a = self.data
-        out = math.log(a) if a > 0 else (-math.inf if a == 0 else math.nan)
-        return Value(out, (self,), (1.0 / a if a != 0 else math.inf,), "log")
+        return Value(_log(a), (self,), (_divide(1.0, a),), "log")
 
     def tanh(self) -> Value:
         """d(tanh a)/da = 1 - tanh(a)^2."""
@@ -131,7 +136,7 @@ class Value:
     def relu(self) -> Value:
         """relu(a) = max(a, 0); derivative 1 for a > 0, else 0."""
         a = self.data
-        return Value(a if a > 0 else 0.0, (self,), (1.0 if a > 0 else 0.0,), "relu")
+        return Value(a if a > 0 or a != a else 0.0, (self,), (1.0 if a > 0 else 0.0,), "relu")
 
     # --- the backward pass -------------------------------------------------------
 
@@ -162,14 +167,29 @@ def _real_pow(a: float, b: float) -> float:
     """a**b as a real number: nan where the real power does not exist, inf on overflow or 0**-n."""
     try:
         out = a ** b
-    except ZeroDivisionError:
+    except ZeroDivisionError:  # 0 ** negative
         return math.inf
-    except OverflowError:
-        return math.inf
+    except OverflowError:  # (-1e200) ** 3 is -inf: the sign of an odd power survives
+        odd = b == int(b) and int(b) % 2 == 1
+        return -math.inf if a < 0 and odd else math.inf
     return out if isinstance(out, float) else math.nan
 
 
-def value_sum(values: Iterable[Value | Number]) -> Value:
-    """sum of many Values as one node: d(sum)/dx_i = 1 for each input."""
-    nodes = tuple(v if isinstance(v, Value) else Value(v) for v in values)
-    return Value(math.fsum(v.data for v in nodes), nodes, (1.0,) * len(nodes), "sum")
+def _d_base(a: float, b: float) -> float:
+    """d(a^b)/da = b a^(b-1), taken as 0 for b = 0 (as PyTorch: a^0 = 1 does not depend on a)."""
+    return 0.0 if b == 0 else b * _real_pow(a, b - 1.0)
+
+
+def _divide(a: float, b: float) -> float:
+    """a / b with IEEE results for b = 0: +-inf, or nan for 0/0."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a == 0 or a != a:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+def _log(a: float) -> float:
+    """ln a: -inf at 0, nan below."""
+    return math.log(a) if a > 0 else (-math.inf if a == 0 else math.nan)

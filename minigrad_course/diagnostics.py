@@ -43,6 +43,8 @@ from minigrad.backend import manual_seed
 from minigrad.data import load_digits, train_test_split
 from minigrad.tensor import Tensor
 
+from .inputs import model_input
+
 if TYPE_CHECKING:  # matplotlib is imported only when a figure is drawn
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
@@ -195,7 +197,7 @@ def record_activations(model: nn.Sequential, x: Any) -> list[Tensor]:
     `outputs[l].grad` holds dL/dh_{l+1}, the gradient arriving at that layer's output.
     Use `.numpy()` for the values (histograms).
     """
-    h = x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+    h = model_input(model, x)
     outputs = []
     for block in model:
         h = block(h)
@@ -324,7 +326,7 @@ def evaluate(model: nn.Module, X: Any, y: Any) -> tuple[float, float]:
     was_training = model.training
     model.eval()
     with no_grad():
-        logits = model(Tensor(np.asarray(X)))
+        logits = model(model_input(model, X))
         loss = F.cross_entropy(logits, np.asarray(y)).item()
         accuracy = float((logits.numpy().argmax(axis=1) == np.asarray(y)).mean())
     model.train(was_training)
@@ -379,7 +381,7 @@ def _train_and_record(model: nn.Module, data: Sequence[Any], steps: int, lr: flo
             cursor += batch_size
             xb, yb = X_train[index], y_train[index]
         opt.zero_grad()
-        loss = F.cross_entropy(model(Tensor(xb)), yb)
+        loss = F.cross_entropy(model(model_input(model, xb)), yb)
         value = loss.item()
         if not math.isfinite(value):
             diverged = t

@@ -23,6 +23,8 @@ from matplotlib.figure import Figure
 from minigrad.autograd import no_grad
 from minigrad.tensor import Tensor
 
+from .inputs import model_input
+
 __all__ = ["show_digits", "confusion_matrix", "plot_confusion_matrix", "decision_grid",
            "plot_decision_boundary", "CLASS_COLORS"]
 
@@ -176,7 +178,7 @@ def decision_grid(model: Any, xlim: tuple[float, float], ylim: tuple[float, floa
         model.eval()
     try:
         with no_grad():
-            logits = _numpy(model(Tensor(points)))
+            logits = _numpy(model(model_input(model, points)))
     finally:
         if was_training is not None and hasattr(model, "train"):
             model.train(was_training)

@@ -34,7 +34,7 @@ import numpy as np
 
 from minigrad import optim
 from minigrad.autograd import no_grad
-from minigrad.tensor import Tensor, stack
+from minigrad import Tensor, stack
 
 __all__ = [
     "Landscape", "ravine", "rotated_ravine", "rosenbrock", "LANDSCAPES", "get_landscape",

@@ -50,17 +50,33 @@ def test_device_names(name, expected):
     assert backend.parse_device(name) == expected
 
 
-def test_one_code_path_no_device_checks_outside_the_backend():
-    """Only backend.py (and .to()) may ask which device it is on."""
+ENGINE_MODULES = ["tensor.py", "autograd.py", "creation.py", "dtypes.py", "functional.py", "value.py", "scalar.py",
+                  "ops/*.py", "nn/*.py", "optim*.py", "optim/*.py"]
+
+
+def engine_files():
     from pathlib import Path
-    import re
 
     root = Path(mg.__file__).parent
-    offenders = []
-    for path in root.rglob("*.py"):
-        if path.name == "backend.py":
-            continue
-        for number, line in enumerate(path.read_text().splitlines(), 1):
-            if re.search(r"""(device|\.name)\s*[!=]=\s*["']cuda""", line) or "import cupy" in line:
-                offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
-    assert not offenders, "device-specific code outside backend.py:\n" + "\n".join(offenders)
+    return root, sorted({p for pattern in ENGINE_MODULES for p in root.glob(pattern)})
+
+
+def test_one_code_path_no_array_library_outside_the_backend():
+    """The engine, functional, nn and optim never import NumPy or CuPy nor ask which backend runs them."""
+    import re
+
+    root, files = engine_files()
+    assert len(files) > 10
+    pattern = re.compile(r"""^\s*(import|from)\s+(numpy|cupy|cupyx|array_api_strict)\b|\.name\s*[!=]=\s*["']|"""
+                         r"""(device|\.name)\s*[!=]=\s*["']cuda""")
+    offenders = [f"{path.relative_to(root)}:{number}: {line.strip()}"
+                 for path in files for number, line in enumerate(path.read_text().splitlines(), 1)
+                 if pattern.search(line)]
+    assert not offenders, "array-library code outside backend.py:\n" + "\n".join(offenders)
+
+
+def test_one_converter_to_numpy():
+    """Moving arrays to NumPy is the backend's job: no .get() or from_dlpack in the engine."""
+    root, files = engine_files()
+    offenders = [str(p.relative_to(root)) for p in files if ".get()" in p.read_text() or "from_dlpack" in p.read_text()]
+    assert not offenders

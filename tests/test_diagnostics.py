@@ -63,7 +63,7 @@ def test_deep_mlp_structure():
     assert len(model) == 6 and len(linears) == 6
     assert [l.weight.shape for l in linears] == [(16, 64)] + [(16, 16)] * 4 + [(10, 16)]
     assert isinstance(model[0][1], nn.Tanh) and isinstance(model[-1], nn.Linear)
-    assert model(mg.Tensor(np.zeros((3, 64), dtype=np.float32))).shape == (3, 10)
+    assert model(mg.Tensor(np.zeros((3, 64)))).shape == (3, 10)  # float64, the model's dtype
 
 
 def test_deep_mlp_residual_and_norm():
@@ -72,7 +72,7 @@ def test_deep_mlp_residual_and_norm():
     assert kinds == ["Sequential", "Residual", "Residual", "Residual", "Linear"], "the first block changes width"
     inner = model[1].module
     assert [type(m).__name__ for m in inner] == ["Linear", "BatchNorm1d", "Sigmoid"]
-    x = mg.Tensor(np.random.default_rng(0).normal(size=(4, 64)).astype(np.float32))
+    x = mg.Tensor(np.random.default_rng(0).normal(size=(4, 64)))
     h1 = model[0](x)
     np.testing.assert_allclose(model[1](h1).numpy(), (h1 + inner(h1)).numpy(), rtol=1e-6)
     layer = D.deep_mlp(depth=3, width=8, norm="layer")

@@ -132,8 +132,8 @@ def test_to_moves_parameters_buffers_and_grads_between_backends():
     try:
         assert model.to("cpu") is model
         moved = model.parameters() + model.buffers()
-        assert all(backend.backend_name_of_array(t.data) == "array_api_strict" for t in moved)
-        assert all(backend.backend_name_of_array(p.grad) == "array_api_strict" for p in model.parameters())
+        assert all(type(t.data).__module__.startswith("array_api_strict") for t in moved)
+        assert all(type(p.grad).__module__.startswith("array_api_strict") for p in model.parameters())
         assert [id(p) for p in model.parameters()] == [id(p) for p in params]
         assert all(p.requires_grad for p in model.parameters())
         for t, v in zip(moved, values):

@@ -327,7 +327,7 @@ def test_per_edge_steps_highlight_one_edge_each():
 # --- tensors -----------------------------------------------------------------------------------
 
 def tensor_expr():
-    x = mg.Tensor([[1.0, -2.0]])
+    x = mg.Tensor([[1.0, -2.0]], dtype="float64")
     W = mg.Tensor([[0.5, -0.3], [0.2, 0.8]], requires_grad=True, dtype="float64")
     b = mg.Tensor([0.1, -0.1], requires_grad=True, dtype="float64")
     h = (x @ W + b).tanh()

@@ -25,9 +25,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, Callable, Iterator, Mapping, NamedTuple
 
-import numpy as np
-
-from ..backend import get_backend
+from ..backend import get_backend, host_array
 from ..tensor import Tensor
 
 __all__ = ["Module", "Sequential", "Residual", "Identity", "Lambda", "StateDictError"]
@@ -214,7 +212,7 @@ class Module:
         """
         state = OrderedDict()
         for name, t in self._named_tensors("param", "buffer"):
-            state[name] = Tensor._wrap(_copy(t._backend.xp, t.data), t._backend)
+            state[name] = Tensor._wrap(t._backend.xp.asarray(t.data, copy=True), t._backend)
         return state
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
@@ -225,10 +223,13 @@ class Module:
         the model are an error; a shape that does not fit always is. One error
         names every problem. Returns (missing_keys, unexpected_keys).
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict takes a dict of name -> Tensor (as model.state_dict() or mg.load() "
+                            f"return), got {type(state_dict).__name__}")
         own = OrderedDict(self._named_tensors("param", "buffer"))
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        values = {k: _to_numpy(v) for k, v in state_dict.items() if k in own}
+        values = {k: _host_copy(v) for k, v in state_dict.items() if k in own}
         bad_shapes = [f"{k}: model {own[k].shape}, given {tuple(v.shape)}"
                       for k, v in values.items() if tuple(v.shape) != own[k].shape]
         _raise_if_problems(type(self).__name__, missing if strict else [], unexpected if strict else [], bad_shapes)
@@ -286,21 +287,13 @@ def _cast_(t: Tensor, dtype: Any) -> None:
         t.grad = xp.astype(t.grad, target)
 
 
-def _copy(xp, array: Any) -> Any:
-    try:
-        return xp.asarray(array, copy=True)
-    except TypeError:  # an older CuPy without asarray(copy=)
-        return array.copy()
-
-
-def _to_numpy(value: Any) -> np.ndarray:
+def _host_copy(value: Any) -> Any:
+    """A Tensor, an array of any device, or a torch.Tensor as a new NumPy array."""
     if isinstance(value, Tensor):
         return value.numpy()
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor
         return value.detach().cpu().numpy()
-    if hasattr(value, "get") and type(value).__module__.startswith("cupy"):
-        return value.get()
-    return np.array(value, copy=True)  # never alias the caller's array
+    return host_array(value).copy()  # never alias the caller's array
 
 
 def _raise_if_problems(owner: str, missing: list, unexpected: list, bad_shapes: list) -> None:

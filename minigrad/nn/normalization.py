@@ -95,7 +95,7 @@ class BatchNorm1d(Module):
         return x_hat * self.weight.reshape(stat_shape) + self.bias.reshape(stat_shape)
 
     def _normalize_with_batch(self, x: Tensor, axes: tuple) -> Tensor:
-        n = x.size // self.num_features
+        n = x.numel() // self.num_features
         if n < 2:
             raise ValueError(f"BatchNorm1d in training needs more than 1 value per channel, got input {x.shape} "
                              "(use a batch of at least 2, or call model.eval())")

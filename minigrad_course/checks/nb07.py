@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from minigrad.tensor import Tensor, unbroadcast as _reference_unbroadcast
+from minigrad.autograd import unbroadcast as _reference_unbroadcast
+from minigrad.tensor import Tensor
 from .verdict import Verdict, as_array, attempt, compare, failed, passed
 
 __all__ = ["check_linear_backward_xw", "check_unbroadcast", "check_two_layer_backward"]

@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from minigrad import functional as F
-from minigrad.tensor import Tensor, stack
+from minigrad import Tensor, stack
 from .verdict import Verdict, as_array, attempt, compare, failed, passed
 
 __all__ = ["check_conv1d", "check_rnn_forward", "check_attention"]

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from minigrad.autograd import input_gradients
+
 from .drawing import Picture, Style, fmt_array, fmt_number, node_rows, plt, render, text_width
 from .graph import Graph, build_graph
 
@@ -108,11 +110,7 @@ def _terms(g: Graph, i: int, grad) -> list[tuple]:
     node = g.nodes[i]
     if not g.is_tensor:
         return [(slot, j, local, local * grad) for slot, (j, local) in enumerate(zip(g.inputs[i], node._local))]
-    out = []
-    for slot, (j, parent_grad) in enumerate(zip(g.inputs[i], node._backward(grad))):
-        if parent_grad is not None and g.nodes[j].requires_grad:
-            out.append((slot, j, None, parent_grad))
-    return out
+    return [(slot, g.inputs[i][slot], None, parent_grad) for slot, _, parent_grad in input_gradients(node, grad)]
 
 
 def _chain_text(g: Graph, i: int, j: int, local, upstream, grad, before) -> str:

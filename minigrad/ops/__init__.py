@@ -1,0 +1,11 @@
+"""The tensor operations beyond arithmetic, each with its gradient next to its forward.
+
+    elementwise   exp log sqrt tanh sigmoid relu abs sin cos clamp, maximum minimum where masked_fill
+    reduce        sum mean max min amax amin var std logsumexp cumsum argmax argmin any all
+    shape         reshape transpose permute squeeze unsqueeze flatten expand, indexing,
+                  gather tril triu, cat (concatenate) stack
+
+Each module attaches its functions to `Tensor` as methods, so `x.exp()` is
+`elementwise.exp(x)`.
+"""
+from . import elementwise, reduce, shape  # noqa: F401
