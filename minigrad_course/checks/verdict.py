@@ -9,8 +9,8 @@ gets "not done yet", never a traceback.
     printing        passed, failed, not_done, hint
     calling         attempt, answer: run the learner's function, report a stub or a crash;
                     changed_in_place: did it change the arrays it was given?
-    return values   one_number, numbers, one_array, arrays, number_dict: the learner's
-                    answer in a known form, or None after saying what is wrong with it
+    return values   one_number, tuple_of, numbers, one_array, arrays, number_dict: the
+                    learner's answer in a known form, or None after saying what is wrong with it
     numbers         compare, compare_exactly, allclose, first_slip, named_slip,
                     hint_first_slip: against the reference, and against the known slips
     method          method_allowed: where an exercise forbids a shortcut (calling the
@@ -135,7 +135,7 @@ def changed_in_place(originals: Sequence[np.ndarray], inputs: Sequence[np.ndarra
 def article(value: Any) -> str:
     """'a list', 'an ndarray': the type of `value` with its article."""
     name = type(value).__name__
-    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
+    return f"{'an' if name[0].lower() in 'aeiou' or name == 'ndarray' else 'a'} {name}"
 
 
 def as_array(value: Any) -> np.ndarray:
@@ -290,8 +290,8 @@ def compare(what: str, got: Any, expected: Any, atol: float = 1e-6, rtol: float 
         return Verdict(True)
     i = tuple(int(k) for k in np.argwhere(~close)[0])
     at = f" at {name} = {inputs[i]:.4g}" if inputs is not None else f" at index {i}" if i else ""
-    return failed(f"{what}{at}: you have {mine[i]:.6g}, expected {ref[i]:.6g} "
-                  f"(off by {mine[i] - ref[i]:.3g}; {int((~close).sum())} of {close.size} values differ)")
+    how_many = f"; {int((~close).sum())} of {close.size} values differ" if close.size > 1 else ""
+    return failed(f"{what}{at}: you have {mine[i]:.6g}, expected {ref[i]:.6g} (off by {mine[i] - ref[i]:.3g}{how_many})")
 
 
 def compare_exactly(what: str, got: Any, expected: Any, asks: str) -> Verdict:
@@ -307,10 +307,9 @@ def compare_exactly(what: str, got: Any, expected: Any, asks: str) -> Verdict:
 def hint_if_approximate(got: Any, expected: Any, asks: str) -> bool:
     """When `got` is close to `expected` but not exact, as a finite difference is, say that the exercise
     `asks` for something else (True)."""
-    if allclose(got, expected, atol=EXACT_ATOL, rtol=EXACT_RTOL) or not allclose(got, expected, atol=1e-9, rtol=1e-6):
+    if allclose(got, expected, atol=EXACT_ATOL, rtol=EXACT_RTOL) or not allclose(got, expected, atol=1e-8, rtol=1e-5):
         return False
-    hint("your values are right to about 10 digits, but not exactly: that is how close a finite "
-         f"difference gets. This exercise asks {asks}")
+    hint(f"close, but not exact: off by about as much as a finite difference is. This exercise asks {asks}")
     return True
 
 
@@ -368,11 +367,16 @@ def names_used(fn: Callable) -> set[str] | None:
     next to it (same module), plus the real names of functions and classes it uses under another name.
 
     Read from the compiled code, so it works for lambdas and functions defined by exec, and a local
-    variable never counts. None when fn is not a Python function (its code cannot be read).
+    variable never counts. A decorated function, a functools.partial or a bound method is read through.
+    None when fn is not a Python function (its code cannot be read).
     """
+    wrapper, fn = fn, inspect.unwrap(fn) if callable(fn) else fn
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    fn = getattr(fn, "__func__", fn)
     if not inspect.isfunction(fn):
         return None
-    names: set[str] = set()
+    names: set[str] = set() if fn is wrapper else {fn.__name__}  # a wrapped function is used by its name
     todo, seen = [fn], set()
     while todo:
         current = todo.pop()
@@ -426,9 +430,9 @@ def random_state_kept() -> Iterator[None]:
         set_rng_state(saved)
 
 
-def float64_leaves(arrays: Sequence[Any]) -> list[Tensor]:
+def float64_leaves(values: Sequence[Any]) -> list[Tensor]:
     """Fresh float64 Tensors that require grad (copies: nobody can spoil the test data through them)."""
-    return [Tensor(np.array(a, dtype=np.float64), requires_grad=True) for a in arrays]
+    return [Tensor(np.array(v, dtype=np.float64), requires_grad=True) for v in values]
 
 
 def autograd_gradients(fn: Callable[..., Tensor], inputs: Sequence[Any], upstream: Any = None
