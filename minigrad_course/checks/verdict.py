@@ -408,7 +408,7 @@ def method_allowed(fn: Callable, label: str, forbidden: Iterable[str], asks: str
     shortcuts = sorted(n for n in set(forbidden) & used if n != own_name)
     if not shortcuts:
         return True
-    failed(f"{label} uses {' and '.join(f'`{n}`' for n in shortcuts)}. It may well give the right numbers, "
+    failed(f"{label} uses {' and '.join(f'`{n}`' for n in shortcuts)}. It may well give the right answer, "
            f"but this exercise asks {asks}")
     return False
 
