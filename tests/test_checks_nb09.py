@@ -1,36 +1,10 @@
-"""The checkers of notebook 09 accept the reference solutions, reject wrong ones saying what and where,
-and spot stubs."""
+"""The checkers of notebook 09 reject wrong optimizer steps saying which value, at which step, and which slip."""
 import numpy as np
 import pytest
 
 import minigrad as mg
+from checks_references import adamw_step, nesterov_step, rmsprop_step
 from minigrad_course.checks import check_adamw_step, check_nesterov_step, check_rmsprop_step
-
-
-# --- reference solutions, as in the notebook ----------------------------------
-
-
-def nesterov_step(p, g, buf, lr, momentum):
-    buf = momentum * buf + g
-    return p - lr * (g + momentum * buf), buf
-
-
-def rmsprop_step(p, g, square_avg, lr, alpha, eps):
-    square_avg = alpha * square_avg + (1 - alpha) * g ** 2
-    return p - lr * g / (np.sqrt(square_avg) + eps), square_avg
-
-
-def adamw_step(p, g, m, v, t, lr, beta1, beta2, eps, weight_decay):
-    p = p * (1 - lr * weight_decay)
-    m = beta1 * m + (1 - beta1) * g
-    v = beta2 * v + (1 - beta2) * g ** 2
-    m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
-    return p - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
-
-
-def stub(*args):
-    raise NotImplementedError
-
 
 CHECKS = [
     (check_nesterov_step, nesterov_step),
@@ -39,36 +13,12 @@ CHECKS = [
 ]
 
 
-# --- every checker: right answer, stub, crash, shapes ---------------------------
-
-
-@pytest.mark.parametrize("check, solution", CHECKS)
-def test_accepts_reference(check, solution, capsys):
-    assert check(solution)
-    out = capsys.readouterr().out
-    assert "✅" in out and "❌" not in out
-
-
-@pytest.mark.parametrize("check", [c for c, _ in CHECKS])
-def test_stub_is_not_done_yet(check, capsys):
-    assert not check(stub)
-    out = capsys.readouterr().out
-    assert "not done yet" in out and "Traceback" not in out and "✅" not in out
-
-
-@pytest.mark.parametrize("check", [c for c, _ in CHECKS])
-def test_crash_is_reported(check, capsys):
-    def crashes(*args):
-        return 1 / 0
-    assert not check(crashes)
-    assert "ZeroDivisionError" in capsys.readouterr().out
-
-
 @pytest.mark.parametrize("check, solution", CHECKS)
 def test_only_the_parameter_returned(check, solution, capsys):
     assert not check(lambda *args: solution(*args)[0])
     out = capsys.readouterr().out
-    assert "expected a tuple" in out and "return every new value" in out
+    assert "expected 2 arrays" in out or "expected 3 arrays" in out
+    assert "return every new value" in out
 
 
 @pytest.mark.parametrize("check, solution", CHECKS)

@@ -1,88 +1,14 @@
-"""The checkers of notebooks 10 and 11 accept the reference solutions, reject wrong ones saying what and where, and spot stubs."""
+"""The checkers of notebooks 10 and 11 reject wrong answers saying what and where, with the usual slip named."""
 import math
 
 import numpy as np
 import pytest
 
 import minigrad as mg
+from checks_references import batch_norm, clip_by_global_norm, gradient_bound, gradient_norms, init_std, saturated_fraction
 from minigrad import nn
 from minigrad_course.checks import (check_batch_norm, check_clip_by_global_norm, check_gradient_bound,
-                             check_gradient_norms, check_init_std, check_saturated_fraction)
-
-
-# --- reference solutions, as in the notebooks ----------------------------------------------------
-
-
-def gradient_norms(model):
-    return [float(np.linalg.norm(m.weight.grad)) for m in model.modules() if isinstance(m, nn.Linear)]
-
-
-def gradient_bound(weights, max_slope):
-    factors = [max_slope * np.linalg.norm(W, 2) for W in weights]
-    return [float(np.prod(factors[l + 1:])) for l in range(len(weights))]
-
-
-def saturated_fraction(h, activation, threshold=0.01):
-    slope = h * (1 - h) if activation == "sigmoid" else 1 - h ** 2
-    return float(np.mean(slope < threshold))
-
-
-def init_std(fan_in, fan_out, activation):
-    if activation == "relu":
-        return math.sqrt(2 / fan_in)
-    return math.sqrt(2 / (fan_in + fan_out))
-
-
-def batch_norm(z, eps=1e-5):
-    return (z - z.mean(axis=0)) / np.sqrt(z.var(axis=0) + eps)
-
-
-def clip_by_global_norm(grads, max_norm):
-    total = math.sqrt(sum(float(np.sum(g ** 2)) for g in grads))
-    scale = min(1.0, max_norm / (total + 1e-6))
-    return [g * scale for g in grads], total
-
-
-def stub(*args, **kwargs):
-    raise NotImplementedError
-
-
-CHECKS = [
-    (check_gradient_norms, gradient_norms),
-    (check_gradient_bound, gradient_bound),
-    (check_saturated_fraction, saturated_fraction),
-    (check_init_std, init_std),
-    (check_batch_norm, batch_norm),
-    (check_clip_by_global_norm, clip_by_global_norm),
-]
-
-
-# --- every checker: right answer, stub, crash ---------------------------------------------------
-
-
-@pytest.mark.parametrize("check, solution", CHECKS)
-def test_accepts_reference(check, solution, capsys):
-    ok = check(solution)
-    assert ok
-    out = capsys.readouterr().out
-    assert "✅" in out and "❌" not in out
-
-
-@pytest.mark.parametrize("check", [c for c, _ in CHECKS])
-def test_stub_is_not_done_yet(check, capsys):
-    ok = check(stub)
-    assert not ok
-    out = capsys.readouterr().out
-    assert "not done yet" in out and "Traceback" not in out and "✅" not in out
-
-
-@pytest.mark.parametrize("check", [c for c, _ in CHECKS])
-def test_crash_is_reported(check, capsys):
-    def crashes(*args, **kwargs):
-        return 1 / 0
-    ok = check(crashes)
-    assert not ok
-    assert "ZeroDivisionError" in capsys.readouterr().out
+                                    check_gradient_norms, check_init_std, check_saturated_fraction)
 
 
 def rejected(check, fn, capsys, *expected):
@@ -254,4 +180,4 @@ def test_clip_must_not_modify_the_gradients(capsys):
 
 def test_clip_wants_a_pair(capsys):
     rejected(check_clip_by_global_norm, lambda grads, m: clip_by_global_norm(grads, m)[0], capsys,
-             "expected a pair")
+             "expected 2 values (clipped, total_norm), got 4 values")

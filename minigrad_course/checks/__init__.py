@@ -1,7 +1,7 @@
-"""Self-checks for the course's exercises: `from minigrad import checks`, then `checks.check_...(your_function)`.
+"""Self-checks for the course's exercises: `from minigrad_course import checks`, then `checks.check_...(your_function)`.
 
 Each notebook's checkers live in their own module (`nb01`, `nb02`, ...) and are
-all available here.
+all available here; `verdict` holds what they share.
 """
 from .verdict import attempt, compare, failed, not_done, passed  # noqa: F401
 from .nb00 import *  # noqa: F401,F403

@@ -5,27 +5,19 @@ class (the one the notebook builds step by step), make inputs of that class,
 run the op forward, call `backward()` on the result and compare each input's
 gradient with the true derivative, naming the derivative that is wrong.
 The topological-order checker builds its graphs with `minigrad.Value`, which
-has the same `_prev` attribute as the notebook's class.
+has the same `_prev` attribute as the notebook's class; the exercise asks for
+Kahn's algorithm, so a function that calls a ready-made order is turned down.
 """
 from __future__ import annotations
 
-import functools
 import math
 from typing import Callable
 
 from minigrad.value import Value as _MgValue
 from minigrad.value import topological_order as _reference_order
-from .verdict import Verdict, attempt, compare, failed, passed
+from .verdict import Verdict, attempt, compare, failed, hint_first_slip, label_of, method_allowed, passed
 
 __all__ = ["check_sigmoid_op", "check_truediv_op", "check_topological_order"]
-
-
-def _verdict(checker):
-    """Make every answer of `checker` a Verdict: True/False, which a notebook does not display."""
-    @functools.wraps(checker)
-    def wrapper(*args, **kwargs):
-        return Verdict(bool(checker(*args, **kwargs)))
-    return wrapper
 
 
 def _inputs_of(out) -> tuple:
@@ -38,7 +30,7 @@ def _is_single_node(out, inputs: tuple) -> bool:
     return len(prev) == len(inputs) and all(p is x for p, x in zip(prev, inputs))
 
 
-def _run_backward(out, what: str) -> bool:
+def _run_backward(out, what: str) -> Verdict:
     if not hasattr(out, "backward"):
         return failed(f"{what} returned a {type(out).__name__}, expected a Value (with .backward())")
     try:
@@ -50,8 +42,15 @@ def _run_backward(out, what: str) -> bool:
     return Verdict(True)
 
 
-@_verdict
-def check_sigmoid_op(sigmoid: Callable, value_class: type) -> bool:
+def _sigmoid_slips(x0: float, s: float) -> list[tuple[float, str]]:
+    """The usual wrong local derivatives of the sigmoid, s = sigmoid(x0)."""
+    return [(s, "the local derivative is s(1 - s): the factor (1 - s) is missing."),
+            (1.0 - s, "the local derivative is s(1 - s): the factor s is missing."),
+            (x0 * (1.0 - x0), "s(1 - s) uses the node's OUTPUT s = sigmoid(x), not its input x."),
+            (-s * (1.0 - s), "the sign: d sigmoid(x)/dx = s(1 - s) is positive.")]
+
+
+def check_sigmoid_op(sigmoid: Callable, value_class: type) -> Verdict:
     """Check `sigmoid(x)`: one new node holding 1/(1+e^-x), input (x,), local derivative s(1-s)."""
     for x0 in (-3.0, -0.5, 0.0, 1.2, 4.0):
         x = value_class(x0)
@@ -70,12 +69,22 @@ def check_sigmoid_op(sigmoid: Callable, value_class: type) -> bool:
         if not _run_backward(out, "sigmoid"):
             return Verdict(False)
         if not compare(f"d sigmoid(x)/dx at x = {x0:g} (your local derivative)", x.grad, s * (1.0 - s)):
+            hint_first_slip(x.grad, _sigmoid_slips(x0, s))
             return Verdict(False)        # one point is enough to show what is wrong
     return passed("sigmoid: forward value and local derivative s(1 - s) are right at 5 points.")
 
 
-@_verdict
-def check_truediv_op(truediv: Callable, value_class: type) -> bool:
+def _truediv_slips(a0: float, b0: float) -> list[tuple[tuple[float, float], str]]:
+    """The usual wrong pairs of local derivatives (d/da, d/db) of a / b."""
+    da, db = 1.0 / b0, -a0 / b0 ** 2
+    return [((da, -db), "d(a/b)/db = -a/b^2: the minus sign is missing."),
+            ((b0, db), "d(a/b)/da = 1/b: a / b is a times 1/b."),
+            ((da, -1.0 / b0 ** 2), "d(a/b)/db = -a/b^2: the factor a is missing."),
+            ((da, -a0 / b0), "d(a/b)/db = -a/b^2, with b squared (the derivative of 1/b is -1/b^2)."),
+            ((db, da), "the two local derivatives are swapped: (1/b for a, -a/b^2 for b), in the order of the inputs.")]
+
+
+def check_truediv_op(truediv: Callable, value_class: type) -> Verdict:
     """Check `truediv(a, b)`: one node holding a/b with local derivatives 1/b and -a/b^2."""
     for a0, b0 in ((3.0, 4.0), (-2.0, 0.5), (1.5, -2.5)):
         a, b = value_class(a0), value_class(b0)
@@ -93,8 +102,8 @@ def check_truediv_op(truediv: Callable, value_class: type) -> bool:
                           "Build it with Value(a.data / b.data, (self, other), (d_da, d_db), '/').")
         if not _run_backward(out, "truediv"):
             return Verdict(False)
-        right = [compare(f"d(a/b)/da {where}", a.grad, 1.0 / b0), compare(f"d(a/b)/db {where}", b.grad, -a0 / b0 ** 2)]
-        if not all(right):
+        if not (compare(f"d(a/b)/da {where}", a.grad, 1.0 / b0) and compare(f"d(a/b)/db {where}", b.grad, -a0 / b0 ** 2)):
+            hint_first_slip((a.grad, b.grad), _truediv_slips(a0, b0))
             return Verdict(False)        # one point is enough to show which derivative is wrong
     a = value_class(3.0)
     ok, out = attempt(truediv, a, 2.0)
@@ -145,9 +154,17 @@ def _graphs() -> list[tuple[str, _MgValue]]:
             ("w = (p + q) * ((p + q) * r)", w), ("a chain of 20,000 operations", chain)]
 
 
-@_verdict
-def check_topological_order(topological_order: Callable) -> bool:
-    """Check that `topological_order(root)` lists every node once, each after all of its inputs."""
+_KAHN = ("for Kahn's algorithm, written out: find every node, count how many times each one is used as an "
+         "input (pending), start from the root, and a node is ready when its count drops to 0.")
+_READY_MADE_ORDERS = ("topological_order", "topological_order_iterative", "topological_order_recursive")
+
+
+def check_topological_order(topological_order: Callable) -> Verdict:
+    """Check that `topological_order(root)` lists every node once, each after all of its inputs,
+    and does not call a ready-made order (the library's, or the notebook's depth-first ones)."""
+    label = label_of(topological_order, "topological_order")
+    if not method_allowed(topological_order, label, _READY_MADE_ORDERS, _KAHN):
+        return Verdict(False)
     for title, root in _graphs():
         ok, order = attempt(topological_order, root)
         if not ok:

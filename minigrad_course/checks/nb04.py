@@ -7,15 +7,20 @@ output. Its 9 parameters live in a dict with the keys of `PARAM_NAMES`:
     s   = v_1 h_1 + v_2 h_2 + c
 
 Every reference answer below is computed with `minigrad.Value` and `backward()`,
-independently of the learner's hand-derived formulas.
+independently of the learner's hand-derived formulas. Exercise 1 asks for the
+deltas from the formulas, so a function that calls `Value` or `backward()` is
+turned down, and the deltas must be exact (a finite difference is not).
 """
 from __future__ import annotations
 
-import math
+from functools import partial
 from typing import Callable
 
+import numpy as np
+
 from minigrad.value import Value
-from .verdict import Verdict, attempt, failed, passed
+from .verdict import (EXACT_ATOL, EXACT_RTOL, Verdict, allclose, answer, failed, hint_first_slip,
+                      hint_if_approximate, method_allowed, number_dict, numbers, passed)
 
 __all__ = ["check_hidden_deltas", "check_squared_error_gradients", "check_train_per_example"]
 
@@ -36,37 +41,26 @@ def _fmt(x) -> str:
     return "(" + ", ".join(f"{v:g}" for v in x) + ")"
 
 
-def _is_number(v) -> bool:
-    if isinstance(v, Value):
-        return True
-    try:
-        float(v)
-    except (TypeError, ValueError):
-        return False
-    return True
+_nine_numbers = partial(number_dict, keys=PARAM_NAMES)  # the learner's dict of 9 parameters or gradients
 
 
-def _as_float(v) -> float:
-    return v.data if isinstance(v, Value) else float(v)
+def _as_vector(params: dict) -> np.ndarray:
+    """The 9 parameters (or gradients) as an array, in the order of PARAM_NAMES."""
+    return np.array([params[k] for k in PARAM_NAMES], dtype=np.float64)
 
 
-def _check_param_dict(what: str, got) -> Verdict:
-    """Is `got` a dict with a number for each of the 9 parameter names? Say what is missing if not."""
-    if got is None:
-        return failed(f"{what}: your function returned None: did you forget `return`?")
-    if not isinstance(got, dict):
-        return failed(f"{what}: expected a dict with keys {', '.join(PARAM_NAMES)}, got {type(got).__name__}")
-    missing = [k for k in PARAM_NAMES if k not in got]
-    if missing:
-        return failed(f"{what}: the dict has no key {', '.join(repr(k) for k in missing)} "
-                      f"(expected the keys {', '.join(PARAM_NAMES)})")
-    bad = [k for k in PARAM_NAMES if not _is_number(got[k])]
-    if bad:
-        return failed(f"{what}: {bad[0]!r} holds a {type(got[bad[0]]).__name__}, expected a number")
-    return Verdict(True)
+def _say_which_differ(where: str, mine: dict, ref: dict, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """Print one line per gradient that differs from the reference; True if any does."""
+    wrong = [n for n in ref if not allclose(mine[n], ref[n], atol=atol, rtol=rtol)]
+    for n in wrong:
+        failed(f"{where}: {n} is {mine[n]:.6g}, expected {ref[n]:.6g} (off by {mine[n] - ref[n]:.3g})")
+    return bool(wrong)
 
 
 # --- exercise 1: the hidden deltas of a network of any width ---------------------
+
+_FORMULAS = ("for the deltas from the formulas: the forward pass in floats, then each delta_j by the chain "
+             "rule, without Value (the checker uses autograd to check you).")
 
 
 def _reference_hidden_deltas(W, b, v, c, x, y) -> tuple[list[float], float, list[float]]:
@@ -92,45 +86,35 @@ def check_hidden_deltas(fn: Callable) -> Verdict:
     """Exercise 1: `fn(W, b, v, c, x, y)` returns [delta_1, ..., delta_n], delta_j = dL/dz_j.
 
     Tested on networks with 2, 3 and 4 hidden units (2 or 3 inputs), tanh
-    hidden units, a sigmoid output and binary cross-entropy.
+    hidden units, a sigmoid output and binary cross-entropy; exact to 13 digits.
     """
-    for k, (W, b, v, c, x, y) in enumerate(_DELTA_CASES, start=1):
-        ok, got = attempt(fn, [list(row) for row in W], list(b), list(v), c, list(x), y, name="hidden_deltas")
-        if not ok:
-            return Verdict(False)
-        where = f"test {k} ({len(W)} hidden units, x={_fmt(x)}, y={y:g})"
-        if got is None:
-            return failed(f"{where}: hidden_deltas returned None: did you forget `return`?")
-        try:
-            got = [_as_float(g) for g in got]
-        except (TypeError, ValueError):
-            return failed(f"{where}: expected a list of {len(W)} numbers, one delta per hidden unit, "
-                          f"got {type(got).__name__}")
-        if len(got) != len(W):
-            return failed(f"{where}: expected {len(W)} deltas (one per hidden unit), got {len(got)}")
-        ref, d_out, hs = _reference_hidden_deltas(W, b, v, c, x, y)
-        wrong = [j for j in range(len(W)) if not math.isclose(got[j], ref[j], rel_tol=1e-6, abs_tol=1e-9)]
-        if not wrong:
-            continue
-        for j in wrong:
-            failed(f"{where}: delta_{j + 1} is {got[j]:.6g}, expected {ref[j]:.6g} (off by {got[j] - ref[j]:.3g})")
-        _hint_deltas(got, ref, d_out, v, hs)
+    if not method_allowed(fn, "hidden_deltas", ("Value", "backward", "gradcheck", "loss_of"), _FORMULAS):
         return Verdict(False)
+    for k, (W, b, v, c, x, y) in enumerate(_DELTA_CASES, start=1):
+        where = f"test {k} ({len(W)} hidden units, x={_fmt(x)}, y={y:g})"
+        names = [f"delta_{j + 1}" for j in range(len(W))]
+        mine = answer(partial(numbers, names=names), f"hidden_deltas on {where}", fn,
+                      [list(row) for row in W], list(b), list(v), c, list(x), y, name="hidden_deltas")
+        if mine is None:
+            return Verdict(False)
+        ref, d_out, hs = _reference_hidden_deltas(W, b, v, c, x, y)
+        if _say_which_differ(where, dict(zip(names, mine)), dict(zip(names, ref)), EXACT_RTOL, EXACT_ATOL):
+            if not hint_if_approximate(mine, ref, _FORMULAS):
+                hint_first_slip(mine, _delta_slips(ref, d_out, v, hs), rtol=1e-6, atol=1e-9)
+            return Verdict(False)
     return passed("hidden_deltas is right for 2, 3 and 4 hidden units: delta_j = (p - y) * v_j * (1 - h_j^2).")
 
 
-def _hint_deltas(got, ref, d_out, v, hs) -> None:
-    """Recognise the usual slips and say which factor of the chain rule is off."""
-    def same(candidate):
-        return all(math.isclose(g, r, rel_tol=1e-6, abs_tol=1e-9) for g, r in zip(got, candidate))
-    if same([-r for r in ref]):
-        print("   Hint: every delta has the wrong sign. The output delta is dL/ds = p - y (not y - p).")
-    elif same([d_out * vj for vj in v]):
-        print("   Hint: you have dL/dh_j = (p - y) v_j. One more factor of the chain rule: dh_j/dz_j = 1 - h_j^2.")
-    elif same([d_out * vj * (1 - h) for vj, h in zip(v, hs)]):
-        print("   Hint: the tanh derivative is 1 - h_j^2 (squared), not 1 - h_j.")
-    elif same([d_out * vj * h * (1 - h) for vj, h in zip(v, hs)]):
-        print("   Hint: h(1 - h) is the derivative of the sigmoid; the hidden units are tanh: 1 - h_j^2.")
+def _delta_slips(ref, d_out, v, hs) -> list[tuple[list[float], str]]:
+    """The usual slips, each a whole list of deltas, with the factor of the chain rule that is off."""
+    return [
+        ([-r for r in ref], "every delta has the wrong sign. The output delta is dL/ds = p - y (not y - p)."),
+        ([d_out * vj for vj in v], "you have dL/dh_j = (p - y) v_j. One more factor of the chain rule: "
+                                   "dh_j/dz_j = 1 - h_j^2."),
+        ([d_out * vj * (1 - h) for vj, h in zip(v, hs)], "the tanh derivative is 1 - h_j^2 (squared), not 1 - h_j."),
+        ([d_out * vj * h * (1 - h) for vj, h in zip(v, hs)], "h(1 - h) is the derivative of the sigmoid; the "
+                                                              "hidden units are tanh: 1 - h_j^2."),
+    ]
 
 
 # --- exercise 2: all 9 gradients with a linear output and squared error ----------
@@ -149,32 +133,30 @@ def _reference_squared_error(P: dict, x, y) -> dict[str, float]:
 def check_squared_error_gradients(fn: Callable) -> Verdict:
     """Exercise 2: `fn(params, x, y)` returns a dict of the 9 gradients of L = (y_hat - y)^2, y_hat = v1 h1 + v2 h2 + c."""
     for k, (P, (x, y)) in enumerate(zip(_PARAMS, _EXAMPLES), start=1):
-        ok, got = attempt(fn, dict(P), tuple(x), y, name="squared_error_gradients")
-        if not ok:
-            return Verdict(False)
         where = f"test {k} (x={_fmt(x)}, y={y:g})"
-        if not _check_param_dict(where, got):
+        mine = answer(_nine_numbers, f"squared_error_gradients on {where}", fn, dict(P), tuple(x), y,
+                      name="squared_error_gradients")
+        if mine is None:
             return Verdict(False)
         ref = _reference_squared_error(P, x, y)
-        mine = {name: _as_float(got[name]) for name in PARAM_NAMES}
-        wrong = [n for n in PARAM_NAMES if not math.isclose(mine[n], ref[n], rel_tol=1e-6, abs_tol=1e-9)]
-        if not wrong:
-            continue
-        for n in wrong:
-            failed(f"{where}: dL/d{n} is {mine[n]:.6g}, expected {ref[n]:.6g} (off by {mine[n] - ref[n]:.3g})")
-        output_ok = not any(n in wrong for n in ("v1", "v2", "c"))
-        if all(math.isclose(mine[n], ref[n] / 2, rel_tol=1e-6, abs_tol=1e-12) for n in PARAM_NAMES):
-            print("   Hint: all your gradients are half the right ones. L = (y_hat - y)^2 gives dL/dy_hat = 2 (y_hat - y).")
-        elif all(math.isclose(mine[n], -ref[n], rel_tol=1e-6, abs_tol=1e-12) for n in PARAM_NAMES):
-            print("   Hint: all your gradients have the wrong sign: dL/dy_hat = 2 (y_hat - y), not 2 (y - y_hat).")
-        elif output_ok:
-            print("   Hint: the output layer (v1, v2, c) is right; the hidden layer is not. "
-                  "With a linear output, delta_j = dL/dy_hat * v_j * (1 - h_j^2).")
-        else:
-            print("   Hint: start at the output. Without a sigmoid, dL/dy_hat = 2 (y_hat - y) is the output delta, "
-                  "and dL/dv_j = delta_out * h_j.")
-        return Verdict(False)
+        if _say_which_differ(where, {f"dL/d{n}": mine[n] for n in PARAM_NAMES}, {f"dL/d{n}": ref[n] for n in PARAM_NAMES}):
+            _hint_squared_error(mine, ref)
+            return Verdict(False)
     return passed("all 9 gradients are right on 3 examples (checked against autograd).")
+
+
+def _hint_squared_error(mine: dict, ref: dict) -> None:
+    """Name the usual slip: a missing factor 2, a flipped sign, or the layer where it goes wrong."""
+    output_ok = all(allclose(mine[n], ref[n], atol=1e-9, rtol=1e-6) for n in ("v1", "v2", "c"))
+    fallback = ("the output layer (v1, v2, c) is right; the hidden layer is not. With a linear output, "
+                "delta_j = dL/dy_hat * v_j * (1 - h_j^2)." if output_ok else
+                "start at the output. Without a sigmoid, dL/dy_hat = 2 (y_hat - y) is the output delta, "
+                "and dL/dv_j = delta_out * h_j.")
+    ref_vector = _as_vector(ref)
+    hint_first_slip(_as_vector(mine), [
+        (ref_vector / 2, "all your gradients are half the right ones. L = (y_hat - y)^2 gives dL/dy_hat = 2 (y_hat - y)."),
+        (-ref_vector, "all your gradients have the wrong sign: dL/dy_hat = 2 (y_hat - y), not 2 (y - y_hat)."),
+    ], fallback, atol=1e-12, rtol=1e-6)
 
 
 # --- exercise 3: one gradient-descent update per example --------------------------
@@ -214,6 +196,15 @@ def _train(P: dict, X, Y, lr: float, epochs: int, mode: str = "per_example") -> 
     return P
 
 
+_TRAINING_SLIPS = [
+    ("full_batch", "you made one update per epoch, with the mean gradient over the 4 examples "
+                   "(full-batch gradient descent). This exercise asks for one update per example."),
+    ("ascent", "you moved the parameters *up* the gradient: the update is param - lr * grad, with a minus."),
+    ("accumulate", "the gradients add up from one update to the next: reset every .grad to 0 "
+                   "(or make fresh Values) before each backward()."),
+]
+
+
 def check_train_per_example(fn: Callable) -> Verdict:
     """Exercise 3: `fn(params, X, Y, lr, epochs)` returns the parameters after per-example gradient descent.
 
@@ -222,32 +213,26 @@ def check_train_per_example(fn: Callable) -> Verdict:
     """
     P0, lr = _PARAMS[0], 0.5
     for epochs in (1, 25):
-        ok, got = attempt(fn, dict(P0), [tuple(x) for x in _XOR_X], list(_XOR_Y), lr, epochs,
-                          name="train_per_example")
-        if not ok:
-            return Verdict(False)
         where = f"after {epochs} epoch{'s' if epochs > 1 else ''} on XOR (lr={lr})"
-        if not _check_param_dict(where, got):
+        mine = answer(_nine_numbers, f"train_per_example {where}", fn, dict(P0), [tuple(x) for x in _XOR_X],
+                      list(_XOR_Y), lr, epochs, name="train_per_example")
+        if mine is None:
             return Verdict(False)
-        mine = {k: _as_float(got[k]) for k in PARAM_NAMES}
-        ref = _train(P0, _XOR_X, _XOR_Y, lr, epochs)
-        if all(math.isclose(mine[k], ref[k], rel_tol=1e-6, abs_tol=1e-9) for k in PARAM_NAMES):
-            continue
-        if all(math.isclose(mine[k], P0[k], rel_tol=1e-12, abs_tol=1e-12) for k in PARAM_NAMES):
-            return failed(f"{where}: the parameters did not change. Did you return the updated values?")
-        for mode, hint in [
-            ("full_batch", "you made one update per epoch, with the mean gradient over the 4 examples "
-                           "(full-batch gradient descent). This exercise asks for one update per example."),
-            ("ascent", "you moved the parameters *up* the gradient: the update is param - lr * grad, with a minus."),
-            ("accumulate", "the gradients add up from one update to the next: reset every .grad to 0 "
-                           "(or make fresh Values) before each backward()."),
-        ]:
-            other = _train(P0, _XOR_X, _XOR_Y, lr, epochs, mode)
-            if all(math.isclose(mine[k], other[k], rel_tol=1e-6, abs_tol=1e-9) for k in PARAM_NAMES):
-                return failed(f"{where}: {hint}")
-        first = next(k for k in PARAM_NAMES if not math.isclose(mine[k], ref[k], rel_tol=1e-6, abs_tol=1e-9))
-        n_wrong = sum(not math.isclose(mine[k], ref[k], rel_tol=1e-6, abs_tol=1e-9) for k in PARAM_NAMES)
-        return failed(f"{where}: {first} is {mine[first]:.6g}, expected {ref[first]:.6g} "
-                      f"(off by {mine[first] - ref[first]:.3g}; {n_wrong} of 9 parameters differ). "
-                      "Go through the examples in the given order, one update after each.")
+        mine, ref = _as_vector(mine), _as_vector(_train(P0, _XOR_X, _XOR_Y, lr, epochs))
+        if not allclose(mine, ref, atol=1e-9, rtol=1e-6):
+            return _training_went_wrong(where, mine, ref, P0, lr, epochs)
     return passed("per-example gradient descent is right: 4 updates per epoch, each with one example's gradient.")
+
+
+def _training_went_wrong(where: str, mine: np.ndarray, ref: np.ndarray, P0: dict, lr: float, epochs: int) -> Verdict:
+    """Say what went wrong in training: no change, a known slip, or the first parameter that differs."""
+    if allclose(mine, _as_vector(P0), atol=1e-12, rtol=1e-12):
+        return failed(f"{where}: the parameters did not change. Did you return the updated values?")
+    for mode, message in _TRAINING_SLIPS:
+        if allclose(mine, _as_vector(_train(P0, _XOR_X, _XOR_Y, lr, epochs, mode)), atol=1e-9, rtol=1e-6):
+            return failed(f"{where}: {message}")
+    differ = ~np.isclose(mine, ref, atol=1e-9, rtol=1e-6)
+    first = int(np.argmax(differ))
+    return failed(f"{where}: {PARAM_NAMES[first]} is {mine[first]:.6g}, expected {ref[first]:.6g} "
+                  f"(off by {mine[first] - ref[first]:.3g}; {int(differ.sum())} of 9 parameters differ). "
+                  "Go through the examples in the given order, one update after each.")

@@ -12,44 +12,16 @@ import numpy as np
 
 from minigrad import functional as F
 from minigrad.tensor import Tensor
-from .verdict import Verdict, as_array, attempt, compare, failed, passed
+from .verdict import (Verdict, answer, attempt, autograd_gradients, compare, failed, hint_first_slip,
+                      one_array, passed)
 
 __all__ = ["check_sigmoid_grad", "check_leaky_relu", "check_softmax_jacobian"]
 
 
 def _elementwise(fn: Callable, x: np.ndarray, **params: Any) -> tuple[np.ndarray, np.ndarray]:
     """f(x) and f'(x), the derivative by autograd (backward with dL/dy = 1)."""
-    t = Tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
-    y = fn(t, **params)
-    y.backward(np.ones(y.shape))
-    return y.numpy(), np.array(t.grad)
-
-
-def compare_at(what: str, inputs: np.ndarray, got: Any, expected: Any, name: str = "x",
-               atol: float = 1e-8, rtol: float = 1e-6) -> Verdict:
-    """Compare element-wise results; on a mismatch, name the input where it happens."""
-    try:
-        mine, ref = as_array(got), as_array(expected)
-    except (TypeError, ValueError):
-        return failed(f"{what}: expected a NumPy array of numbers, got {type(got).__name__}")
-    if mine.shape != ref.shape:
-        return failed(f"{what}: you returned shape {mine.shape}, expected {ref.shape} (one value per input)")
-    close = np.isclose(mine, ref, atol=atol, rtol=rtol)
-    if close.all():
-        return Verdict(True)
-    i = tuple(int(k) for k in np.argwhere(~close)[0])
-    return failed(f"{what} at {name} = {inputs[i]:.4g}: you have {mine[i]:.6g}, expected {ref[i]:.6g} "
-                  f"({int((~close).sum())} of {close.size} values differ)")
-
-
-def hint_if_close(got: Any, candidate: Any, message: str, atol: float = 1e-10) -> None:
-    """Print a hint when the learner's answer equals a known mistake (`candidate`)."""
-    try:
-        mine, wrong = as_array(got), as_array(candidate)
-    except (TypeError, ValueError):
-        return
-    if mine.shape == wrong.shape and np.allclose(mine, wrong, atol=atol, rtol=1e-6):
-        print(f"   hint: {message}")
+    y, (dy,) = autograd_gradients(lambda t: fn(t, **params), [x])
+    return y, dy
 
 
 def check_sigmoid_grad(sigmoid_grad_from_output: Callable) -> Verdict:
@@ -59,9 +31,10 @@ def check_sigmoid_grad(sigmoid_grad_from_output: Callable) -> Verdict:
     ok, got = attempt(sigmoid_grad_from_output, s.copy())
     if not ok:
         return Verdict(False)
-    if not compare_at("sigmoid'(x)", x, got, expected, atol=1e-12):
-        hint_if_close(got, s * (1 + s), "that is s(1 + s); the derivative is s(1 - s)")
-        hint_if_close(got, 1 - s * s, "that is tanh's rule 1 - s^2; sigmoid's is s(1 - s)")
+    if not compare("sigmoid'(x)", got, expected, atol=1e-12, rtol=1e-6, inputs=x):
+        hint_first_slip(got, [(s * (1 + s), "that is s(1 + s); the derivative is s(1 - s)"),
+                              (1 - s * s, "that is tanh's rule 1 - s^2; sigmoid's is s(1 - s)"),
+                              (s, "that is s itself; its derivative is s(1 - s)")], atol=1e-10, rtol=1e-6)
         return Verdict(False)
     ok, at_zero = attempt(sigmoid_grad_from_output, np.array([0.5]))
     if not ok or not compare("sigmoid'(0) (from s = 0.5)", at_zero, [0.25]):
@@ -70,19 +43,36 @@ def check_sigmoid_grad(sigmoid_grad_from_output: Callable) -> Verdict:
                   "(and gives the maximum 1/4 at x = 0)")
 
 
+def _leaky_relu_slips(x: np.ndarray, slope: float) -> tuple[list, list]:
+    """The usual slips of leaky_relu and of its derivative, with what to say about each."""
+    values = [(np.maximum(x, 0.0), "that is the plain ReLU: for x < 0, leaky ReLU gives slope * x, not 0."),
+              (np.where(x > 0, x, -slope * x), "for x < 0 the output is slope * x, which is negative."),
+              (np.where(x > 0, x, 0.01 * x), "use the `slope` argument instead of a fixed 0.01.")]
+    derivatives = [(np.where(x > 0, 1.0, 0.0), "that is the ReLU's derivative: for x < 0 it is slope, not 0."),
+                   (np.where(x > 0, 1.0, 0.01), "use the `slope` argument instead of a fixed 0.01."),
+                   (np.where(x > 0, x, slope * x), "that is leaky_relu itself; its derivative is 1 for x > 0, "
+                                                   "slope for x < 0.")]
+    return values, derivatives
+
+
 def check_leaky_relu(leaky_relu: Callable, leaky_relu_grad: Callable) -> Verdict:
     """leaky_relu(x, slope) and leaky_relu_grad(x, slope) on NumPy arrays, against minigrad's F.leaky_relu."""
     x = np.array([-5.0, -2.0, -0.5, -1e-3, 1e-3, 0.5, 2.0, 5.0])
     for slope in (0.01, 0.2):
         expected_y, expected_dy = _elementwise(F.leaky_relu, x, negative_slope=slope)
+        value_slips, derivative_slips = _leaky_relu_slips(x, slope)
         ok, y = attempt(leaky_relu, x.copy(), slope, name="leaky_relu")
-        if not ok or not compare_at(f"leaky_relu(x, slope={slope})", x, y, expected_y):
+        if not ok or not compare(f"leaky_relu(x, slope={slope})", y, expected_y, 1e-8, 1e-6, inputs=x):
+            if ok:
+                hint_first_slip(y, value_slips)
             return Verdict(False)
         ok, y0 = attempt(leaky_relu, np.array([0.0]), slope, name="leaky_relu")
         if not ok or not compare(f"leaky_relu(0, slope={slope})", y0, [0.0]):
             return Verdict(False)
         ok, dy = attempt(leaky_relu_grad, x.copy(), slope, name="leaky_relu_grad")
-        if not ok or not compare_at(f"leaky_relu_grad(x, slope={slope})", x, dy, expected_dy):
+        if not ok or not compare(f"leaky_relu_grad(x, slope={slope})", dy, expected_dy, 1e-8, 1e-6, inputs=x):
+            if ok:
+                hint_first_slip(dy, derivative_slips)
             return Verdict(False)
     return passed("leaky_relu and leaky_relu_grad agree with minigrad (values and autograd derivative) "
                   "for slopes 0.01 and 0.2")
@@ -90,13 +80,7 @@ def check_leaky_relu(leaky_relu: Callable, leaky_relu_grad: Callable) -> Verdict
 
 def _softmax_jacobian_by_autograd(z: np.ndarray) -> np.ndarray:
     """J[i, j] = d s_i / d z_j, one row per backward pass with a one-hot output gradient."""
-    n = len(z)
-    rows = []
-    for i in range(n):
-        t = Tensor(z, requires_grad=True)
-        F.softmax(t).backward(np.eye(n)[i])
-        rows.append(np.array(t.grad))
-    return np.stack(rows)
+    return np.stack([autograd_gradients(F.softmax, [z], upstream=row)[1][0] for row in np.eye(len(z))])
 
 
 def check_softmax_jacobian(softmax_jacobian: Callable) -> Verdict:
@@ -110,21 +94,18 @@ def check_softmax_jacobian(softmax_jacobian: Callable) -> Verdict:
     for label, z in cases:
         expected = _softmax_jacobian_by_autograd(z)
         with np.errstate(all="ignore"):  # a naive exp(1000) overflows: we report it below, without warnings
-            ok, got = attempt(softmax_jacobian, z.copy(), name="softmax_jacobian")
-        if not ok:
+            mine = answer(one_array, f"softmax_jacobian({label})", softmax_jacobian, z.copy(), name="softmax_jacobian")
+        if mine is None:
             return Verdict(False)
-        try:
-            mine = as_array(got)
-        except (TypeError, ValueError):
-            return failed(f"softmax_jacobian({label}): expected a NumPy array, got {type(got).__name__}")
         if mine.shape == expected.shape and not np.all(np.isfinite(mine)):
             return failed(f"softmax_jacobian({label}) holds inf or nan: exp of a large logit overflows. "
                           "Compute softmax from z - max(z) (the same probabilities, and exp never overflows)")
         if not compare(f"softmax_jacobian({label}): entry [i, j] = ds_i/dz_j", mine, expected, atol=1e-10):
             s = F.softmax(Tensor(z)).numpy()
-            hint_if_close(mine, -expected, "the sign is flipped: J = diag(s) - s s^T")
-            hint_if_close(mine, np.diag(s), "that is only diag(s): subtract the outer product s s^T")
-            hint_if_close(mine, -np.outer(s, s), "that is only -s s^T: add diag(s) on the diagonal")
+            hint_first_slip(mine, [(-expected, "the sign is flipped: J = diag(s) - s s^T"),
+                                   (np.diag(s), "that is only diag(s): subtract the outer product s s^T"),
+                                   (-np.outer(s, s), "that is only -s s^T: add diag(s) on the diagonal")],
+                            atol=1e-10, rtol=1e-6)
             return Verdict(False)
     return passed("softmax_jacobian matches autograd (one backward pass per row) on 4 inputs, "
                   "large logits included")

@@ -10,56 +10,22 @@ learner made.
 """
 from __future__ import annotations
 
-import contextlib
-from typing import Any, Callable, Iterator
+from functools import partial
+from typing import Any, Callable
 
 import numpy as np
 
 from minigrad import functional as F
 from minigrad.autograd import is_grad_enabled
-from minigrad.backend import get_rng_state, manual_seed, set_rng_state
+from minigrad.backend import manual_seed
 from minigrad.data import DataLoader
 from minigrad.nn import Dropout, Linear, Module, ReLU, Sequential
 from minigrad.optim import SGD
 from minigrad.tensor import Tensor
-from .verdict import Verdict, as_array, attempt, compare, failed, passed
+from .verdict import (Verdict, answer, arrays, as_array, attempt, compare, failed, hint, one_number, passed,
+                      random_state_kept, returns_verdict)
 
 __all__ = ["check_accuracy", "check_train_one_epoch", "check_grid_predictions"]
-
-
-def _hint(message: str) -> None:
-    print(f"   Hint: {message}")
-
-
-@contextlib.contextmanager
-def _random_state_kept() -> Iterator[None]:
-    """Seed minigrad's generators freely inside; restore them afterwards.
-
-    So running a check changes none of the random numbers the notebook draws
-    next (a model initialised after the check is the same whether or not the
-    exercise was done).
-    """
-    saved = get_rng_state()
-    try:
-        yield
-    finally:
-        set_rng_state(saved)
-
-
-def _scalar(what: str, got: Any) -> float | None:
-    """The learner's single number as a float, or None after saying why it is not one."""
-    if got is None:
-        failed(f"{what} returned None: did you forget `return`?")
-        return None
-    try:
-        value = as_array(got)
-    except (TypeError, ValueError):
-        failed(f"{what} returned a {type(got).__name__}, expected a number")
-        return None
-    if value.size != 1:
-        failed(f"{what} returned an array of shape {value.shape}, expected a single number")
-        return None
-    return float(value.reshape(()))
 
 
 # --- exercise 1: accuracy from logits ------------------------------------------------------
@@ -81,13 +47,10 @@ def _accuracy_case(rng: np.random.Generator, n: int, c: int) -> tuple[np.ndarray
             return logits.astype(np.float32), targets.astype(np.int64)
 
 
-def check_accuracy(fn: Callable) -> Verdict:
+@returns_verdict
+def check_accuracy(fn: Callable) -> bool:
     """Exercise 1: `fn(logits, targets)` with logits a Tensor (N, C) and targets an int array (N,)
     returns the fraction of rows whose largest logit is at the target's index, a number in [0, 1]."""
-    return Verdict(_check_accuracy(fn))
-
-
-def _check_accuracy(fn: Callable) -> bool:
     rng = np.random.default_rng(8)
     for k, (n, c) in enumerate(_ACCURACY_CASES, start=1):
         logits, targets = _accuracy_case(rng, n, c)
@@ -102,9 +65,9 @@ def _check_accuracy(fn: Callable) -> bool:
                 size = 1
             if size == n and n > 1:
                 failed(f"{where}: you returned {n} values, one per example; accuracy is one number")
-                _hint("(predictions == targets) is an array of True/False; its mean is the fraction right.")
+                hint("(predictions == targets) is an array of True/False; its mean is the fraction right.")
                 return Verdict(False)
-        mine = _scalar(f"accuracy, {where},", got)
+        mine = one_number(f"accuracy on {where}", got)
         if mine is None:
             return Verdict(False)
         right = logits.argmax(axis=1) == targets
@@ -112,16 +75,16 @@ def _check_accuracy(fn: Callable) -> bool:
         if compare(f"{where}: accuracy", mine, expected, atol=1e-6, rtol=0):
             continue
         if np.isclose(mine, right.sum()):
-            _hint(f"you returned the number of right answers ({int(right.sum())}); divide by N = {n}.")
+            hint(f"you returned the number of right answers ({int(right.sum())}); divide by N = {n}.")
         elif np.isclose(mine, 100 * expected):
-            _hint("you returned a percentage; return the fraction, a number between 0 and 1.")
+            hint("you returned a percentage; return the fraction, a number between 0 and 1.")
         elif c == n and np.isclose(mine, float((logits.argmax(axis=0) == targets).mean())):
-            _hint("you took the argmax over axis 0 (down each column, across examples). The classes are "
-                  "the columns: the predicted class of row n is the argmax over axis 1.")
+            hint("you took the argmax over axis 0 (down each column, across examples). The classes are "
+                 "the columns: the predicted class of row n is the argmax over axis 1.")
         elif np.isclose(mine, float((logits.argmin(axis=1) == targets).mean())):
-            _hint("the predicted class is the one with the LARGEST logit: argmax, not argmin.")
+            hint("the predicted class is the one with the LARGEST logit: argmax, not argmin.")
         else:
-            _hint("predicted class = argmax of each row (axis=1); accuracy = mean of (predicted == targets).")
+            hint("predicted class = argmax of each row (axis=1); accuracy = mean of (predicted == targets).")
         return Verdict(False)
     return passed("accuracy is right on 4 tests, including a square one (N = C) where argmax over the "
                   "wrong axis would still give the right shape.")
@@ -205,7 +168,7 @@ def check_train_one_epoch(fn: Callable) -> Verdict:
     batches of 16 (so the last batch has 2); SGD with momentum. Compared with a reference epoch
     from the same start: every parameter afterwards, and the returned loss.
     """
-    with _random_state_kept():
+    with random_state_kept():
         return Verdict(_check_train_one_epoch(fn))
 
 
@@ -220,12 +183,12 @@ def _check_train_one_epoch(fn: Callable) -> bool:
     if not _same(params, ref_params):
         if _same(params, start):
             failed("after your epoch the parameters are unchanged")
-            _hint("each batch needs optimizer.zero_grad(), loss.backward(), then optimizer.step() "
-                  "(the step is what changes the parameters).")
+            hint("each batch needs optimizer.zero_grad(), loss.backward(), then optimizer.step() "
+                 "(the step is what changes the parameters).")
             return Verdict(False)
         wrong = next(name for name, p, r in zip(names, params, ref_params) if not np.allclose(p, r, atol=1e-6, rtol=1e-4))
         failed(f"after your epoch the parameter {wrong} differs from the reference epoch's")
-        for slip, hint in (
+        for slip, message in (
             ("no_zero_grad", "the gradients were never reset, so each batch's gradient was added to all the "
                              "earlier ones. Call optimizer.zero_grad() before loss.backward()."),
             ("no_train", "the model was left in evaluation mode (it was handed to you in that mode, as after "
@@ -233,26 +196,26 @@ def _check_train_one_epoch(fn: Callable) -> bool:
                          "layer, which only drops units in training mode."),
         ):
             if _same(_run(setup, None, slip)[2], params):
-                _hint(hint)
+                hint(message)
                 return Verdict(False)
-        _hint("the loop is: model.train(); then for each (xb, yb) in loader: loss = "
-              "F.cross_entropy(model(xb), yb); optimizer.zero_grad(); loss.backward(); optimizer.step(). "
-              "Go through the loader exactly once, calling the model once per batch.")
+        hint("the loop is: model.train(); then for each (xb, yb) in loader: loss = "
+             "F.cross_entropy(model(xb), yb); optimizer.zero_grad(); loss.backward(); optimizer.step(). "
+             "Go through the loader exactly once, calling the model once per batch.")
         return Verdict(False)
-    mine = _scalar("train_one_epoch", got)
+    mine = one_number("train_one_epoch", got)
     if mine is None:
         return Verdict(False)
     if not compare("the mean loss your function returned", mine, ref_loss, atol=1e-5, rtol=1e-4):
-        for slip, hint in (
+        for slip, message in (
             ("unweighted", f"you averaged the 4 batch losses, but the last batch has only {_EPOCH_N % _EPOCH_BATCH} "
                            "examples. Weight each batch's mean loss by its size: sum(loss * len(yb)) / N."),
             ("last", "you returned the loss of the last batch only; return the mean over the whole epoch."),
             ("sum", "you returned the sum of the batch losses; return the mean per example."),
         ):
             if np.isclose(mine, _run(setup, None, slip)[1], atol=1e-5, rtol=1e-4):
-                _hint(hint)
+                hint(message)
                 return Verdict(False)
-        _hint("add up loss.item() * len(yb) over the batches, then divide by the number of examples.")
+        hint("add up loss.item() * len(yb) over the batches, then divide by the number of examples.")
         return Verdict(False)
     return passed("train_one_epoch updates every parameter as the reference epoch does (train mode, "
                   "zero_grad, backward, step on each of the 4 batches) and returns the mean loss per example.")
@@ -296,63 +259,54 @@ def _reference_grid(xlim, ylim, n) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
 _GRID_CASES = [((-2.0, 1.0), (-1.0, 3.0), 7), ((-3.0, 3.0), (-3.0, 3.0), 40), ((0.5, 2.5), (-2.0, -0.5), 2)]
 
 
-def check_grid_predictions(fn: Callable) -> Verdict:
+@returns_verdict
+def check_grid_predictions(fn: Callable) -> bool:
     """Exercise 3: `fn(model, xlim, ylim, n)` returns (xs, ys, classes): xs and ys the n grid
     coordinates from np.linspace, classes an (n, n) int array with classes[i, j] the predicted
     class at (xs[j], ys[i]). The model must be called in evaluation mode, under no_grad()."""
-    return Verdict(_check_grid_predictions(fn))
-
-
-def _check_grid_predictions(fn: Callable) -> bool:
     tips: set[str] = set()
     for k, (xlim, ylim, n) in enumerate(_GRID_CASES, start=1):
         where = f"test {k} (xlim={xlim}, ylim={ylim}, n={n})"
         model = _RecordingModel()
         model.train()
-        ok, got = attempt(fn, model, xlim, ylim, n, name="grid_predictions")
-        if not ok:
+        result = answer(partial(arrays, names=("xs", "ys", "classes")), where, fn, model, xlim, ylim, n,
+                        name="grid_predictions")
+        if result is None:
             return Verdict(False)
-        if not isinstance(got, (tuple, list)) or len(got) != 3:
-            return failed(f"{where}: expected a tuple (xs, ys, classes), got "
-                          f"{len(got) if isinstance(got, (tuple, list)) else 'a ' + type(got).__name__}"
-                          f"{' values' if isinstance(got, (tuple, list)) else ''}")
-        try:
-            xs, ys, classes = (as_array(v) for v in got)
-        except (TypeError, ValueError):
-            return failed(f"{where}: xs, ys and classes must be arrays")
+        xs, ys, classes = result
         ref_xs, ref_ys, ref_classes, unsure = _reference_grid(xlim, ylim, n)
         if xs.shape == (n, n) or ys.shape == (n, n):
             failed(f"{where}: xs and ys have shape {xs.shape} and {ys.shape}; return the 1-D coordinates, "
                    f"shape ({n},)")
-            _hint("return xs = np.linspace(*xlim, n) and ys = np.linspace(*ylim, n), not the meshgrid arrays.")
+            hint("return xs = np.linspace(*xlim, n) and ys = np.linspace(*ylim, n), not the meshgrid arrays.")
             return Verdict(False)
         if not (compare(f"{where}: xs", xs, ref_xs, 1e-6, 1e-6) and compare(f"{where}: ys", ys, ref_ys, 1e-6, 1e-6)):
-            _hint("xs = np.linspace(xlim[0], xlim[1], n): n points, both ends included.")
+            hint("xs = np.linspace(xlim[0], xlim[1], n): n points, both ends included.")
             return Verdict(False)
         if not model.calls:
             return failed(f"{where}: your function never called the model")
         if classes.shape != (n, n):
             failed(f"{where}: classes has shape {classes.shape}, expected ({n}, {n})")
             if classes.size == n * n:
-                _hint(f"reshape the n*n predictions to ({n}, {n}).")
+                hint(f"reshape the n*n predictions to ({n}, {n}).")
             elif classes.ndim >= 2 and classes.shape[-1] == 3:
-                _hint("these look like the logits; the class is their argmax over the last axis.")
+                hint("these look like the logits; the class is their argmax over the last axis.")
             return Verdict(False)
         if not np.allclose(classes, np.round(classes)):
             failed(f"{where}: classes holds non-integers; it should hold class numbers 0, 1, 2")
-            _hint("take the argmax of the logits over axis 1 (the classes), not the logits or probabilities.")
+            hint("take the argmax of the logits over axis 1 (the classes), not the logits or probabilities.")
             return Verdict(False)
         sure = ~unsure
         if np.array_equal(classes[sure], ref_classes[sure]):
             if any(c["training"] for c in model.calls):
                 failed(f"{where}: the classes are right, but the model was in training mode when you called it")
-                _hint("call model.eval() before predicting: layers such as Dropout and BatchNorm behave "
-                      "differently in training, and a plot should show the model as it is used.")
+                hint("call model.eval() before predicting: layers such as Dropout and BatchNorm behave "
+                     "differently in training, and a plot should show the model as it is used.")
                 return Verdict(False)
             if any(c["grad"] for c in model.calls):
                 failed(f"{where}: the classes are right, but the model recorded a graph for backward")
-                _hint("predict inside `with no_grad():`: nobody will call backward on these n*n outputs, "
-                      "so recording the graph only costs time and memory.")
+                hint("predict inside `with no_grad():`: nobody will call backward on these n*n outputs, "
+                     "so recording the graph only costs time and memory.")
                 return Verdict(False)
             if len(model.calls) > 1:
                 tips.add(f"you called the model {len(model.calls)} times for one grid; one call with all "
@@ -364,13 +318,13 @@ def _check_grid_predictions(fn: Callable) -> bool:
                f"(the class at x = xs[{j}] = {ref_xs[j]:.3f}, y = ys[{i}] = {ref_ys[i]:.3f}); "
                f"{int(((classes != ref_classes) & sure).sum())} of {n * n} grid points differ")
         if np.array_equal(classes.T[sure], ref_classes[sure]):
-            _hint("your grid is transposed: row i must hold the points with y = ys[i], column j those with "
-                  "x = xs[j]. np.meshgrid(xs, ys) lays the points out that way.")
+            hint("your grid is transposed: row i must hold the points with y = ys[i], column j those with "
+                 "x = xs[j]. np.meshgrid(xs, ys) lays the points out that way.")
         else:
-            _hint("make the points with gx, gy = np.meshgrid(xs, ys); points = np.stack([gx.ravel(), gy.ravel()], "
-                  "axis=1); the class of each is the argmax of its logits; reshape to (n, n).")
+            hint("make the points with gx, gy = np.meshgrid(xs, ys); points = np.stack([gx.ravel(), gy.ravel()], "
+                 "axis=1); the class of each is the argmax of its logits; reshape to (n, n).")
         return Verdict(False)
     passed("grid_predictions is right on 3 grids: 1-D coordinates, classes[i, j] at (xs[j], ys[i]).")
     for tip in sorted(tips):
-        _hint(tip)
+        hint(tip)
     return Verdict(True)

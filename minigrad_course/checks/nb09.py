@@ -14,13 +14,14 @@ where. Common slips are recognised by replaying them.
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from minigrad import optim
 from minigrad.tensor import Tensor
-from .verdict import Verdict, as_array, attempt, compare, failed, passed
+from .verdict import Verdict, allclose, answer, arrays, compare, failed, hint, hint_first_slip, passed
 
 __all__ = ["check_nesterov_step", "check_rmsprop_step", "check_adamw_step"]
 
@@ -31,13 +32,7 @@ _SHAPE = (2, 3)
 _SCALES = np.array([0.02, 1.0, 30.0])
 
 
-def _hint(message: str) -> None:
-    print(f"   Hint: {message}")
-
-
-def _close(a: Any, b: Any) -> bool:
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return a.shape == b.shape and bool(np.allclose(a, b, atol=_ATOL, rtol=_RTOL))
+_close = partial(allclose, atol=_ATOL, rtol=_RTOL)  # close enough to recognise a slip
 
 
 def _gradients(seed: int) -> list[np.ndarray]:
@@ -68,30 +63,10 @@ def _replay(optimizer: optim.Optimizer, p: Tensor, grads: Sequence[np.ndarray], 
 
 def _unpack(what: str, got: Any, names: Sequence[str]) -> list[np.ndarray] | None:
     """The learner's tuple of new values as float64 arrays of shape _SHAPE, or None after saying why not."""
-    wanted = f"a tuple ({', '.join(names)})"
-    if not isinstance(got, (tuple, list)):
-        failed(f"{what}: expected {wanted}, got a {type(got).__name__}")
-        if got is not None and np.shape(got) == _SHAPE:
-            _hint(f"return every new value, not only the parameter: return {', '.join(names)}")
-        return None
-    if len(got) != len(names):
-        failed(f"{what}: expected {wanted}, got {len(got)} values")
-        return None
-    out = []
-    for name, value in zip(names, got):
-        if value is None:
-            failed(f"{what}: {name} is None (did you forget to compute or return it?)")
-            return None
-        try:
-            array = as_array(value)
-        except (TypeError, ValueError):
-            failed(f"{what}: {name} is a {type(value).__name__}, expected an array")
-            return None
-        if array.shape != _SHAPE:
-            failed(f"{what}: {name} has shape {array.shape}, expected {_SHAPE}, the shape of p")
-            return None
-        out.append(array)
-    return out
+    mine = arrays(what, got, names, shape=_SHAPE)
+    if mine is None and not isinstance(got, (tuple, list)) and got is not None and np.shape(got) == _SHAPE:
+        hint(f"return every new value, not only the parameter: return {', '.join(names)}")
+    return mine
 
 
 def _swapped(mine: list[np.ndarray], expected: list[np.ndarray], names: Sequence[str]) -> bool:
@@ -102,7 +77,7 @@ def _swapped(mine: list[np.ndarray], expected: list[np.ndarray], names: Sequence
         for j, e in enumerate(expected):
             if i != j and _close(m, e) and not _close(expected[i], e):
                 failed(f"your {names[i]} holds the value expected for {names[j]}")
-                _hint(f"return the new values in the order ({', '.join(names)})")
+                hint(f"return the new values in the order ({', '.join(names)})")
                 return True
     return False
 
@@ -116,19 +91,10 @@ def _first_wrong(where: str, mine: list[np.ndarray], expected: list[np.ndarray],
     return None
 
 
-def _hint_first(candidates: Sequence[tuple[Any, str]], mine: np.ndarray, fallback: str) -> None:
-    """Print the hint of the first candidate slip that reproduces `mine`, else the fallback."""
-    with np.errstate(all="ignore"):
-        for value, message in candidates:
-            if _close(mine, value):
-                _hint(message)
-                return
-    _hint(fallback)
-
-
 def _run(fn: Callable, label: str, cases: list[dict], make, names: Sequence[str], keys: Sequence[str],
-         order: Sequence[int], call, hints) -> bool:
-    """The common loop: for each case and step, call the learner and compare with the real optimizer.
+         order: Sequence[int], call, hints, success: str) -> Verdict:
+    """The common loop: for each case and step, call the learner and compare with the real optimizer;
+    the verdict `success` when every step is right.
 
     `names` are the learner's return values (the new p first), `keys` the optimizer's state entries
     that hold the new buffers, in the same order as names[1:].
@@ -140,20 +106,17 @@ def _run(fn: Callable, label: str, cases: list[dict], make, names: Sequence[str]
         for t, p0, g, before, p1, after in _replay(opt, p, _gradients(k), keys):
             where = f"case {k} ({_describe(hyper)}), step t={t}"
             args = call(p0.copy(), g.copy(), {n: v.copy() for n, v in before.items()}, t, hyper)
-            ok, got = attempt(fn, *args, name=label)
-            if not ok:
-                return False
-            mine = _unpack(where, got, names)
+            mine = answer(partial(_unpack, names=names), where, fn, *args, name=label)
             if mine is None:
-                return False
+                return Verdict(False)
             expected = [p1] + [after[n] for n in keys]
             if _swapped(mine, expected, names):
-                return False
+                return Verdict(False)
             wrong = _first_wrong(where, mine, expected, names, order)
             if wrong is not None:
                 hints(wrong, mine[names.index(wrong)], p0, g, before, t, hyper)
-                return False
-    return True
+                return Verdict(False)
+    return passed(success)
 
 
 # --- exercise 1: Nesterov momentum ------------------------------------------------------------
@@ -182,30 +145,27 @@ def check_nesterov_step(fn: Callable) -> Verdict:
         lr, mu, buf = hyper["lr"], hyper["momentum"], before["momentum_buffer"]
         new_buf = mu * buf + g
         if wrong == "new_buf":
-            _hint_first([
+            hint_first_slip(mine, [
                 (mu * buf + (1 - mu) * g, "you averaged: buf <- momentum * buf + (1 - momentum) * g. PyTorch's SGD "
                                           "adds the whole gradient: buf <- momentum * buf + g."),
                 (mu * buf - lr * g, "that is the 'velocity' form v <- momentum * v - lr * g. Here the buffer "
                                     "collects gradients only: buf <- momentum * buf + g; lr comes in the step of p."),
                 (buf, "the buffer must change at every step: buf <- momentum * buf + g."),
                 (g + mu * new_buf, "that is the direction of the step, not the buffer: buf <- momentum * buf + g."),
-            ], mine, "buf <- momentum * buf + g (buf is zero before the first step).")
+            ], "buf <- momentum * buf + g (buf is zero before the first step).", _ATOL, _RTOL)
         else:
-            _hint_first([
+            hint_first_slip(mine, [
                 (p - lr * new_buf, "that is plain momentum (p <- p - lr * buf). Nesterov looks ahead: "
                                    "p <- p - lr * (g + momentum * buf), with the buf you just updated."),
                 (p - lr * (g + mu * buf), "use the updated buffer in the step: first buf <- momentum * buf + g, "
                                           "then p <- p - lr * (g + momentum * buf)."),
                 (p + lr * (g + mu * new_buf), "the sign: step against the gradient, p <- p - lr * (...)."),
                 (p - (g + mu * new_buf), "multiply the step by the learning rate lr."),
-            ], mine, "p <- p - lr * (g + momentum * buf), with the buf you just updated.")
+            ], "p <- p - lr * (g + momentum * buf), with the buf you just updated.", _ATOL, _RTOL)
 
-    ok = _run(fn, "nesterov_step", _NESTEROV_CASES, make, names, ("momentum_buffer",), order=(1, 0), call=call,
-              hints=hints)
-    if not ok:
-        return Verdict(False)
-    return passed("nesterov_step matches optim.SGD(momentum=..., nesterov=True) at every step of both "
-                         "tests: buffer and parameter.")
+    return _run(fn, "nesterov_step", _NESTEROV_CASES, make, names, ("momentum_buffer",), order=(1, 0), call=call,
+                hints=hints, success="nesterov_step matches optim.SGD(momentum=..., nesterov=True) at every step "
+                                     "of both tests: buffer and parameter.")
 
 
 # --- exercise 2: RMSprop ---------------------------------------------------------------------
@@ -235,7 +195,7 @@ def check_rmsprop_step(fn: Callable) -> Verdict:
         lr, alpha, eps, v = hyper["lr"], hyper["alpha"], hyper["eps"], before["square_avg"]
         new_v = alpha * v + (1 - alpha) * g * g
         if wrong == "new_square_avg":
-            _hint_first([
+            hint_first_slip(mine, [
                 (alpha * v + g * g, "the new squared gradient enters with weight (1 - alpha): "
                                     "square_avg <- alpha * square_avg + (1 - alpha) * g**2."),
                 (alpha * v + (1 - alpha) * g, "square the gradient: the average is of g**2, not g."),
@@ -244,9 +204,9 @@ def check_rmsprop_step(fn: Callable) -> Verdict:
                 (alpha * v + (1 - alpha) * np.abs(g), "square the gradient (g**2), not its absolute value."),
                 (v + g * g, "that is Adagrad's running sum; RMSprop keeps a moving average: "
                             "alpha * square_avg + (1 - alpha) * g**2."),
-            ], mine, "square_avg <- alpha * square_avg + (1 - alpha) * g**2 (element-wise).")
+            ], "square_avg <- alpha * square_avg + (1 - alpha) * g**2 (element-wise).", _ATOL, _RTOL)
         else:
-            _hint_first([
+            hint_first_slip(mine, [
                 (p - lr * g / np.sqrt(new_v + eps), "eps goes outside the square root, as in PyTorch: "
                                                     "g / (sqrt(square_avg) + eps)."),
                 (p - lr * g / np.sqrt(new_v), "add eps to the denominator: g / (sqrt(square_avg) + eps)."),
@@ -255,14 +215,11 @@ def check_rmsprop_step(fn: Callable) -> Verdict:
                                                   "the step of p."),
                 (p + lr * g / (np.sqrt(new_v) + eps), "the sign: p <- p - lr * g / (...)."),
                 (p - lr * g, "that is plain SGD: divide the gradient by sqrt(square_avg) + eps."),
-            ], mine, "p <- p - lr * g / (sqrt(square_avg) + eps), with the square_avg you just updated.")
+            ], "p <- p - lr * g / (sqrt(square_avg) + eps), with the square_avg you just updated.", _ATOL, _RTOL)
 
-    ok = _run(fn, "rmsprop_step", _RMSPROP_CASES, make, names, ("square_avg",), order=(1, 0), call=call,
-              hints=hints)
-    if not ok:
-        return Verdict(False)
-    return passed("rmsprop_step matches optim.RMSprop at every step of both tests, "
-                         "the one with a large eps included.")
+    return _run(fn, "rmsprop_step", _RMSPROP_CASES, make, names, ("square_avg",), order=(1, 0), call=call,
+                hints=hints, success="rmsprop_step matches optim.RMSprop at every step of both tests, "
+                                     "the one with a large eps included.")
 
 
 # --- exercise 3: AdamW -------------------------------------------------------------------------
@@ -309,7 +266,7 @@ def check_adamw_step(fn: Callable) -> Verdict:
                    "(optim.Adam(weight_decay=...)). AdamW leaves g alone and shrinks p directly: "
                    "p <- p * (1 - lr * weight_decay).")
         if wrong == "new_m":
-            _hint_first([
+            hint_first_slip(mine, [
                 (g if t == 1 else np.nan, "after the first step m must be (1 - beta1) * g: either the factor "
                                           "(1 - beta1) is missing, or you returned the bias-corrected m_hat "
                                           "(return m itself; m_hat is only used inside the step)."),
@@ -317,9 +274,9 @@ def check_adamw_step(fn: Callable) -> Verdict:
                 (b1 * m + g, "the new gradient enters with weight (1 - beta1): m <- beta1 * m + (1 - beta1) * g."),
                 (new_m / (1 - b1 ** t), "return m itself; the bias-corrected m_hat = m / (1 - beta1**t) is only "
                                         "used inside the step (m must keep its uncorrected value for the next step)."),
-            ], mine, "m <- beta1 * m + (1 - beta1) * g.")
+            ], "m <- beta1 * m + (1 - beta1) * g.", _ATOL, _RTOL)
         elif wrong == "new_v":
-            _hint_first([
+            hint_first_slip(mine, [
                 (g * g if t == 1 else np.nan, "after the first step v must be (1 - beta2) * g**2: either the factor "
                                               "(1 - beta2) is missing, or you returned the bias-corrected v_hat "
                                               "(return v itself; v_hat is only used inside the step)."),
@@ -327,11 +284,11 @@ def check_adamw_step(fn: Callable) -> Verdict:
                 (b2 * v + (1 - b2) * g, "square the gradient: v <- beta2 * v + (1 - beta2) * g**2."),
                 (b2 * v + g * g, "the new squared gradient enters with weight (1 - beta2)."),
                 (new_v / (1 - b2 ** t), "return v itself; v_hat = v / (1 - beta2**t) is only used inside the step."),
-            ], mine, "v <- beta2 * v + (1 - beta2) * g**2.")
+            ], "v <- beta2 * v + (1 - beta2) * g**2.", _ATOL, _RTOL)
         else:
             decayed = p * (1 - lr * wd)
             step = lr * _adam_direction(new_m, new_v, t, hyper)
-            _hint_first([
+            hint_first_slip(mine, [
                 (p - step, "the weight decay is missing: first shrink p <- p * (1 - lr * weight_decay), "
                            "then take Adam's step."),
                 ((p - step) * (1 - lr * wd), "decay the parameter as it was BEFORE the step: "
@@ -346,11 +303,8 @@ def check_adamw_step(fn: Callable) -> Verdict:
                 (decayed - lr * _adam_direction(m, v, t, hyper) if t > 1 else np.nan,
                  "use the m and v you just updated (with this step's gradient) in the step of p."),
                 (decayed + step, "the sign: p <- p - lr * m_hat / (sqrt(v_hat) + eps)."),
-            ], mine, "p <- p * (1 - lr * weight_decay), then p <- p - lr * m_hat / (sqrt(v_hat) + eps).")
+            ], "p <- p * (1 - lr * weight_decay), then p <- p - lr * m_hat / (sqrt(v_hat) + eps).", _ATOL, _RTOL)
 
-    ok = _run(fn, "adamw_step", _ADAMW_CASES, make, names, ("exp_avg", "exp_avg_sq"), order=(1, 2, 0),
-              call=call, hints=hints)
-    if not ok:
-        return Verdict(False)
-    return passed("adamw_step matches optim.AdamW at every step of both tests: m, v, the bias "
-                         "corrections and the decoupled weight decay.")
+    return _run(fn, "adamw_step", _ADAMW_CASES, make, names, ("exp_avg", "exp_avg_sq"), order=(1, 2, 0),
+                call=call, hints=hints, success="adamw_step matches optim.AdamW at every step of both tests: m, v, "
+                                                "the bias corrections and the decoupled weight decay.")

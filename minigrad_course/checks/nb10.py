@@ -9,6 +9,7 @@ learner's code; each checker runs the learner's function on inputs of its own.
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable
 
 import numpy as np
@@ -17,30 +18,18 @@ from minigrad import nn
 
 from .. import diagnostics
 from minigrad.backend import manual_seed
-from .verdict import Verdict, as_array, attempt, compare, failed, passed
+from .verdict import Verdict, allclose, answer, attempt, compare, failed, hint, one_array, one_number, passed, random_state_kept
 
 __all__ = ["check_gradient_norms", "check_gradient_bound", "check_saturated_fraction"]
 
 
-def _hint(message: str) -> None:
-    print(f"   Hint: {message}")
-
-
-def _close(a: np.ndarray, b: np.ndarray, rtol: float = 1e-4) -> bool:
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=1e-12))
+_close = partial(allclose, atol=1e-12, rtol=1e-4)  # close enough to recognise a slip
 
 
 def _vector(what: str, got: Any) -> np.ndarray | None:
     """The learner's answer as a 1-D float64 array, or None after saying why it is not one."""
-    if got is None:
-        failed(f"{what} returned None: did you forget `return`?")
-        return None
-    try:
-        values = as_array(list(got) if isinstance(got, (list, tuple)) else got)
-    except (TypeError, ValueError):
-        failed(f"{what}: expected a list or an array of numbers, got {type(got).__name__}")
-        return None
-    return values.reshape(-1) if values.ndim == 0 else values
+    values = one_array(what, list(got) if isinstance(got, (list, tuple)) else got)
+    return values.reshape(-1) if values is not None and values.ndim == 0 else values
 
 
 # --- exercise 1: gradient norms per layer -------------------------------------------------------
@@ -62,6 +51,11 @@ def check_gradient_norms(fn: Callable) -> Verdict:
     Each test model gets one backward pass of the cross-entropy on 16 random inputs
     first. The learner's function must only read the gradients, not change them.
     """
+    with random_state_kept():  # the test models are seeded: leave the notebook's random numbers alone
+        return _check_gradient_norms(fn)
+
+
+def _check_gradient_norms(fn: Callable) -> Verdict:
     rng = np.random.default_rng(10)
     X = rng.normal(size=(16, 64)).astype(np.float32)
     y = rng.integers(0, 10, size=16)
@@ -92,21 +86,21 @@ def _hint_norms(mine: np.ndarray, ref: np.ndarray, layers: list) -> None:
     biases = np.array([np.linalg.norm(np.asarray(l.bias.grad, dtype=np.float64)) for l in layers])
     maxabs = np.array([np.abs(np.asarray(l.weight.grad, dtype=np.float64)).max() for l in layers])
     if mine.shape == (2 * n,):
-        _hint(f"you have {2 * n} numbers for {n} Linear layers: take only each layer's weight "
-              "(layer.weight.grad), not its bias.")
+        hint(f"you have {2 * n} numbers for {n} Linear layers: take only each layer's weight "
+             "(layer.weight.grad), not its bias.")
     elif mine.shape != ref.shape:
-        _hint(f"there are {n} Linear layers here, you returned {mine.size} numbers. Find every Linear "
-              "inside the model, nested blocks included: [m for m in model.modules() if isinstance(m, nn.Linear)].")
+        hint(f"there are {n} Linear layers here, you returned {mine.size} numbers. Find every Linear "
+             "inside the model, nested blocks included: [m for m in model.modules() if isinstance(m, nn.Linear)].")
     elif _close(mine, ref[::-1]):
-        _hint("your norms are in reverse order: the input layer (the one with 64 inputs) comes first.")
+        hint("your norms are in reverse order: the input layer (the one with 64 inputs) comes first.")
     elif _close(mine, ref ** 2):
-        _hint("these are the squared norms: take the square root of the sum of squares.")
+        hint("these are the squared norms: take the square root of the sum of squares.")
     elif _close(mine, weights):
-        _hint("these are the norms of the weights themselves: use the gradient, layer.weight.grad.")
+        hint("these are the norms of the weights themselves: use the gradient, layer.weight.grad.")
     elif _close(mine, np.sqrt(ref ** 2 + biases ** 2)):
-        _hint("you included the bias gradient: measure the weight gradient alone.")
+        hint("you included the bias gradient: measure the weight gradient alone.")
     elif _close(mine, maxabs):
-        _hint("this is the largest |entry|; the norm is sqrt(sum of squares) of all entries: np.linalg.norm(g).")
+        hint("this is the largest |entry|; the norm is sqrt(sum of squares) of all entries: np.linalg.norm(g).")
 
 
 # --- exercise 2: the bound on the backward pass -------------------------------------------------
@@ -132,27 +126,24 @@ def check_gradient_bound(fn: Callable) -> Verdict:
         weights = [rng.normal(scale=scale / np.sqrt(s[1]), size=s) for s in shapes]
         copies = [W.copy() for W in weights]
         what = f"gradient_bound(5 weights, max_slope={max_slope})"
-        ok, got = attempt(fn, copies, max_slope, name="gradient_bound")
-        if not ok:
-            return Verdict(False)
-        mine = _vector(what, got)
+        mine = answer(_vector, what, fn, copies, max_slope, name="gradient_bound")
         if mine is None:
             return Verdict(False)
         ref = _reference_bound(weights, max_slope)
         if compare(what, mine, ref, atol=1e-12, rtol=1e-6):
             continue
         if mine.shape == (len(weights) - 1,):
-            _hint("return one bound per layer, n numbers for n weights: the last one, for the output layer, is 1 (an empty product).")
+            hint("return one bound per layer, n numbers for n weights: the last one, for the output layer, is 1 (an empty product).")
         elif _close(mine, ref[::-1]):
-            _hint("your bounds are in reverse order: B_1 (input layer, the smallest) first, B_n = 1 last.")
+            hint("your bounds are in reverse order: B_1 (input layer, the smallest) first, B_n = 1 last.")
         elif _close(mine, _reference_bound(weights, max_slope, norm="fro")):
-            _hint("you used the Frobenius norm; the bound needs the spectral norm ||W||_2 = the largest "
-                  "singular value: np.linalg.norm(W, 2).")
+            hint("you used the Frobenius norm; the bound needs the spectral norm ||W||_2 = the largest "
+                 "singular value: np.linalg.norm(W, 2).")
         elif _close(mine, _reference_bound(weights, max_slope, skip=0)):
-            _hint("each B_l should multiply the factors of the layers *above* l only (k = l+1 .. n): "
-                  "delta_l gets W_{l+1}^T, not W_l^T.")
+            hint("each B_l should multiply the factors of the layers *above* l only (k = l+1 .. n): "
+                 "delta_l gets W_{l+1}^T, not W_l^T.")
         elif _close(mine, _reference_bound(weights, 1.0)):
-            _hint("the factor max_slope is missing: each layer multiplies by f'(z) <= max_slope too.")
+            hint("the factor max_slope is missing: each layer multiplies by f'(z) <= max_slope too.")
         return Verdict(False)
     return passed("gradient_bound is right: B_l = prod over the layers above l of max_slope * ||W_k||_2, "
                   "and B_n = 1.")
@@ -179,27 +170,23 @@ def check_saturated_fraction(fn: Callable) -> Verdict:
         args = (h.copy(), activation) if threshold is None else (h.copy(), activation, threshold)
         t = 0.01 if threshold is None else threshold
         what = f"saturated_fraction(h of shape {h.shape}, {activation!r}" + ("" if threshold is None else f", {t}") + ")"
-        ok, got = attempt(fn, *args, name="saturated_fraction")
-        if not ok:
-            return Verdict(False)
+        mine = answer(one_number, what, fn, *args, name="saturated_fraction")
         ref = float((_slope(h, activation) < t).mean())
-        try:
-            mine = float(as_array(got))
-        except (TypeError, ValueError):
-            return failed(f"{what}: expected one number (a fraction), got {type(got).__name__}")
+        if mine is None:
+            return Verdict(False)
         if compare(what, mine, ref, atol=1e-9, rtol=0):
             continue
         other = "tanh" if activation == "sigmoid" else "sigmoid"
         if np.isclose(mine, (_slope(h, activation) < t).sum()):
-            _hint("that is a count; divide by the number of entries (h.size), or take the mean of the mask.")
+            hint("that is a count; divide by the number of entries (h.size), or take the mean of the mask.")
         elif np.isclose(mine, 1 - ref):
-            _hint("you counted the units that are *not* saturated: saturated means slope < threshold.")
+            hint("you counted the units that are *not* saturated: saturated means slope < threshold.")
         elif np.isclose(mine, (_slope(h, other) < t).mean()):
-            _hint(f"that is the {other}'s slope. For {activation}, f'(z) = "
-                  + ("h (1 - h)." if activation == "sigmoid" else "1 - h^2."))
+            hint(f"that is the {other}'s slope. For {activation}, f'(z) = "
+                 + ("h (1 - h)." if activation == "sigmoid" else "1 - h^2."))
         elif np.isclose(mine, (_slope(1 / (1 + np.exp(-h)) if activation == "sigmoid" else np.tanh(h), activation) < t).mean()):
-            _hint("h is already the activation's output f(z): compute the slope from h directly, do not apply f again.")
+            hint("h is already the activation's output f(z): compute the slope from h directly, do not apply f again.")
         elif threshold is not None and np.isclose(mine, (_slope(h, activation) < 0.01).mean()):
-            _hint("use the `threshold` argument instead of a fixed 0.01.")
+            hint("use the `threshold` argument instead of a fixed 0.01.")
         return Verdict(False)
     return passed("saturated_fraction is right for sigmoid and tanh, on arrays of any shape and any threshold.")

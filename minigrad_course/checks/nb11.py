@@ -10,31 +10,20 @@ The references are the formulas of `minigrad.nn.init`, minigrad's `BatchNorm1d` 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from functools import partial
+from typing import Callable
 
 import numpy as np
 
 from minigrad import nn
 from minigrad.tensor import Tensor
-from .verdict import Verdict, as_array, attempt, compare, failed, passed
+from .verdict import (Verdict, allclose, answer, as_array, attempt, changed_in_place, compare, failed, hint,
+                      one_array, one_number, passed, tuple_of)
 
 __all__ = ["check_init_std", "check_batch_norm", "check_clip_by_global_norm"]
 
 
-def _hint(message: str) -> None:
-    print(f"   Hint: {message}")
-
-
-def _number(what: str, got: Any) -> float | None:
-    try:
-        value = as_array(got)
-    except (TypeError, ValueError):
-        failed(f"{what}: expected a number, got {type(got).__name__}")
-        return None
-    if value.size != 1:
-        failed(f"{what}: expected one number, got an array of shape {value.shape}")
-        return None
-    return float(value.reshape(()))
+_close = partial(allclose, atol=1e-8, rtol=1e-6)  # close enough to recognise a slip
 
 
 # --- exercise 1: Xavier and He ------------------------------------------------------------------
@@ -56,31 +45,28 @@ def check_init_std(fn: Callable) -> Verdict:
              (200, 50, "relu")]
     for fan_in, fan_out, activation in cases:
         what = f"init_std({fan_in}, {fan_out}, {activation!r})"
-        ok, got = attempt(fn, fan_in, fan_out, activation, name="init_std")
-        if not ok:
-            return Verdict(False)
-        mine = _number(what, got)
+        mine = answer(one_number, what, fn, fan_in, fan_out, activation, name="init_std")
         if mine is None:
             return Verdict(False)
         ref = _reference_std(fan_in, fan_out, activation)
         if compare(what, mine, ref, atol=1e-12, rtol=1e-6):
             continue
         if np.isclose(mine, ref ** 2):
-            _hint("that is the variance; the function returns the standard deviation, its square root.")
+            hint("that is the variance; the function returns the standard deviation, its square root.")
         elif activation == "relu" and np.isclose(mine, math.sqrt(2.0 / fan_out)):
-            _hint("He's rule keeps the forward signal: the variance of a unit's input sums over its fan_in inputs.")
+            hint("He's rule keeps the forward signal: the variance of a unit's input sums over its fan_in inputs.")
         elif activation == "relu" and np.isclose(mine, math.sqrt(1.0 / fan_in)):
-            _hint("ReLU zeroes half of its inputs, which halves the second moment: He doubles the variance, 2 / fan_in.")
+            hint("ReLU zeroes half of its inputs, which halves the second moment: He doubles the variance, 2 / fan_in.")
         elif activation == "relu" and np.isclose(mine, math.sqrt(2.0 / (fan_in + fan_out))):
-            _hint("for ReLU use He's rule, sqrt(2 / fan_in); Xavier's average of fan_in and fan_out is for tanh and sigmoid.")
+            hint("for ReLU use He's rule, sqrt(2 / fan_in); Xavier's average of fan_in and fan_out is for tanh and sigmoid.")
         elif activation != "relu" and np.isclose(mine, math.sqrt(1.0 / (fan_in + fan_out))):
-            _hint("Xavier's variance is 2 / (fan_in + fan_out), the harmonic mean of 1/fan_in and 1/fan_out: "
-                  "the 2 is missing.")
+            hint("Xavier's variance is 2 / (fan_in + fan_out), the harmonic mean of 1/fan_in and 1/fan_out: "
+                 "the 2 is missing.")
         elif activation != "relu" and np.isclose(mine, math.sqrt(1.0 / fan_in)):
-            _hint("1/fan_in keeps only the forward pass; Xavier's compromise between forward and backward is "
-                  "2 / (fan_in + fan_out).")
+            hint("1/fan_in keeps only the forward pass; Xavier's compromise between forward and backward is "
+                 "2 / (fan_in + fan_out).")
         elif activation != "relu" and np.isclose(mine, math.sqrt(2.0 / fan_in)):
-            _hint(f"that is He's rule; for {activation} use Xavier's, sqrt(2 / (fan_in + fan_out)).")
+            hint(f"that is He's rule; for {activation} use Xavier's, sqrt(2 / (fan_in + fan_out)).")
         return Verdict(False)
     return passed("init_std is right: Xavier sqrt(2/(fan_in + fan_out)) for tanh and sigmoid, "
                   "He sqrt(2/fan_in) for ReLU.")
@@ -115,39 +101,34 @@ def check_batch_norm(fn: Callable) -> Verdict:
             return Verdict(False)
         if not np.array_equal(z, keep):
             return failed(f"{what}: batch_norm changed z in place; return a new array")
-        if got is None:
-            return failed(f"{what}: batch_norm returned None: did you forget `return`?")
-        mine = as_array(got)
+        mine = one_array(what, got)
+        if mine is None:
+            return Verdict(False)
         ref = _reference_batch_norm(z, eps)
         if compare(what, mine, ref, atol=1e-8, rtol=1e-6):
             continue
         mean, var = z.mean(axis=0), z.var(axis=0)
         if mine.shape == ref.shape and not np.all(np.isfinite(mine)):
-            _hint("some values are nan or inf: a column constant over the batch has variance 0. That is what "
-                  "eps is for: divide by sqrt(var + eps).")
+            hint("some values are nan or inf: a column constant over the batch has variance 0. That is what "
+                 "eps is for: divide by sqrt(var + eps).")
         elif mine.shape == ref.shape and _close(mine, (z - z.mean(axis=1, keepdims=True))
                                                 / np.sqrt(z.var(axis=1, keepdims=True) + eps)):
-            _hint("you normalized each row (each sample over its features): that is LayerNorm. Batch "
-                  "normalization takes the statistics of each column over the batch: axis=0.")
+            hint("you normalized each row (each sample over its features): that is LayerNorm. Batch "
+                 "normalization takes the statistics of each column over the batch: axis=0.")
         elif mine.shape == ref.shape and _close(mine, (z - mean) / np.sqrt(z.var(axis=0, ddof=1) + eps)):
-            _hint("use the biased variance, mean((z - mean)^2), which np.var gives by default (ddof=0).")
+            hint("use the biased variance, mean((z - mean)^2), which np.var gives by default (ddof=0).")
         elif mine.shape == ref.shape and _close(mine, (z - mean) / np.sqrt(var)):
-            _hint("eps is missing: divide by sqrt(var + eps). It matters for columns of small variance, and it "
-                  "keeps a column that is constant over the batch (variance 0) finite.")
+            hint("eps is missing: divide by sqrt(var + eps). It matters for columns of small variance, and it "
+                 "keeps a column that is constant over the batch (variance 0) finite.")
         elif mine.shape == ref.shape and _close(mine, (z - mean) / (var + eps)):
-            _hint("divide by the standard deviation, sqrt(var + eps), not by the variance.")
+            hint("divide by the standard deviation, sqrt(var + eps), not by the variance.")
         elif mine.shape == ref.shape and _close(mine, (z - mean) / (np.sqrt(var) + eps)):
-            _hint("put eps under the square root: sqrt(var + eps), as BatchNorm1d does.")
+            hint("put eps under the square root: sqrt(var + eps), as BatchNorm1d does.")
         elif mine.shape == ref.shape and _close(mine, (z - mean) / np.sqrt(var + 1e-5)):
-            _hint("use the `eps` argument instead of a fixed 1e-5.")
+            hint("use the `eps` argument instead of a fixed 1e-5.")
         return Verdict(False)
     return passed("batch_norm is right: each column gets mean 0 and variance 1 over the batch, "
                   "and eps keeps a constant column finite.")
-
-
-def _close(a: np.ndarray, b: np.ndarray) -> bool:
-    with np.errstate(all="ignore"):
-        return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-6, atol=1e-8))
 
 
 # --- exercise 3: clipping by the global norm ---------------------------------------------------
@@ -180,29 +161,28 @@ def check_clip_by_global_norm(fn: Callable) -> Verdict:
     for grads, max_norm, label in cases:
         what = f"clip_by_global_norm on {label} (max_norm={max_norm})"
         originals = [g.copy() for g in grads]
-        ok, got = attempt(fn, grads, max_norm, name="clip_by_global_norm")
-        if not ok:
+        pair = answer(partial(tuple_of, names=("clipped", "total_norm")), what, fn, grads, max_norm,
+                      name="clip_by_global_norm")
+        if pair is None:
             return Verdict(False)
-        if any(not np.array_equal(g, o) for g, o in zip(grads, originals)):
+        if changed_in_place(originals, grads):
             return failed(f"{what}: the input arrays were changed in place. Return new arrays: in a real "
                           "graph one gradient array can be shared by several tensors.")
-        if not isinstance(got, (tuple, list)) or len(got) != 2:
-            return failed(f"{what}: expected a pair (clipped, total_norm), got {type(got).__name__}")
-        clipped, total = got
+        clipped, total = pair
         if not isinstance(clipped, (list, tuple)) or len(clipped) != len(grads):
             return failed(f"{what}: `clipped` should be a list of {len(grads)} arrays, one per gradient")
         ref_clipped, ref_total = _reference_clip(originals, max_norm)
-        mine_total = _number(f"{what}: total_norm", total)
+        mine_total = one_number(f"{what}: total_norm", total)
         if mine_total is None:
             return Verdict(False)
         if not compare(f"{what}: total_norm", mine_total, ref_total, atol=1e-9, rtol=1e-6):
             after = math.sqrt(sum(float((r ** 2).sum()) for r in ref_clipped))
             if np.isclose(mine_total, after) and not np.isclose(after, ref_total):
-                _hint("return the norm measured *before* clipping: it is what you would log to see explosions.")
+                hint("return the norm measured *before* clipping: it is what you would log to see explosions.")
             elif np.isclose(mine_total, ref_total ** 2):
-                _hint("that is the sum of squares; the norm is its square root.")
+                hint("that is the sum of squares; the norm is its square root.")
             elif np.isclose(mine_total, sum(np.linalg.norm(g) for g in originals)):
-                _hint("the global norm is not the sum of the norms: it is sqrt(sum of the squared norms).")
+                hint("the global norm is not the sum of the norms: it is sqrt(sum of the squared norms).")
             return Verdict(False)
         for i, (mine, ref) in enumerate(zip(clipped, ref_clipped)):
             if compare(f"{what}: clipped[{i}]", mine, ref, atol=1e-9, rtol=1e-5):
@@ -210,11 +190,11 @@ def check_clip_by_global_norm(fn: Callable) -> Verdict:
             mine = as_array(mine)
             per_tensor = [g * min(1.0, max_norm / (np.linalg.norm(g) + 1e-12)) for g in originals]
             if mine.shape == ref.shape and all(_close(as_array(c), p) for c, p in zip(clipped, per_tensor)):
-                _hint("you clipped each array by its own norm; the global norm clips all of them with one "
-                      "factor, max_norm / total_norm, so the direction of the whole update is kept.")
+                hint("you clipped each array by its own norm; the global norm clips all of them with one "
+                     "factor, max_norm / total_norm, so the direction of the whole update is kept.")
             elif mine.shape == ref.shape and _close(mine, originals[i] * max_norm / ref_total):
-                _hint("when total_norm is already below max_norm, leave the gradients as they are "
-                      "(clipping only ever shrinks).")
+                hint("when total_norm is already below max_norm, leave the gradients as they are "
+                     "(clipping only ever shrinks).")
             return Verdict(False)
     return passed("clip_by_global_norm is right: one factor min(1, max_norm / total_norm) for every array, "
                   "the total measured before clipping, inputs untouched.")

@@ -10,18 +10,16 @@ statistics (shape, values, fraction of zeros, use of the given generator).
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from functools import partial
+from typing import Callable
 
 import numpy as np
 
 from minigrad.tensor import Tensor
-from .verdict import Verdict, as_array, attempt, compare, failed, passed
+from .verdict import (Verdict, answer, as_array, attempt, changed_in_place, compare, failed, hint, one_array,
+                      one_number, passed, tuple_of)
 
 __all__ = ["check_l2_penalty", "check_dropout_mask", "check_early_stopping"]
-
-
-def _hint(message: str) -> None:
-    print(f"   Hint: {message}")
 
 
 # --- exercise 1: the L2 penalty and its gradient -------------------------------------------
@@ -42,14 +40,6 @@ def _reference_l2(weights: list[np.ndarray], lam: float) -> tuple[float, list[np
     return penalty.item(), [t.grad for t in tensors]
 
 
-def _as_number(value: Any) -> float | None:
-    try:
-        array = as_array(value)
-    except (TypeError, ValueError):
-        return None
-    return float(array.reshape(())) if array.size == 1 else None
-
-
 def check_l2_penalty(fn: Callable) -> Verdict:
     """Exercise 1: `fn(weights, lam)` returns (penalty, grads) for the list of arrays `weights`:
 
@@ -62,21 +52,17 @@ def check_l2_penalty(fn: Callable) -> Verdict:
         keep = [w.copy() for w in weights]
         where = f"test {k} ({len(shapes)} array{'s' if len(shapes) > 1 else ''} of shapes " \
                 f"{', '.join(str(s) for s in shapes)}, lam={lam})"
-        ok, got = attempt(fn, weights, lam, name="l2_penalty")
-        if not ok:
+        pair = answer(partial(tuple_of, names=("penalty", "grads")), where, fn, weights, lam, name="l2_penalty")
+        if pair is None:
             return Verdict(False)
-        if any(not np.array_equal(w, c) for w, c in zip(weights, keep)):
+        penalty, grads = pair
+        if changed_in_place(keep, weights):
             return failed(f"{where}: your function changed the weights in place. Compute the penalty and "
                           "return new gradient arrays; only the optimizer should change the weights.")
-        if not isinstance(got, (tuple, list)) or len(got) != 2:
-            return failed(f"{where}: expected a tuple (penalty, grads), got "
-                          f"{type(got).__name__ if not isinstance(got, (tuple, list)) else f'{len(got)} values'}")
-        penalty, grads = got
         ref_penalty, ref_grads = _reference_l2(weights, lam)
-        value = _as_number(penalty)
+        value = one_number(f"{where}: the penalty", penalty)
         if value is None:
-            return failed(f"{where}: the penalty should be one number, got "
-                          f"{type(penalty).__name__}{'' if _shape(penalty) is None else f' of shape {_shape(penalty)}'}")
+            return Verdict(False)
         if not compare(f"{where}: penalty", value, ref_penalty, atol=1e-9, rtol=1e-7):
             _hint_penalty(value, ref_penalty, weights, lam)
             return Verdict(False)
@@ -90,39 +76,32 @@ def check_l2_penalty(fn: Callable) -> Verdict:
             if not compare(f"{where}: grads[{i}]", g, r, atol=1e-9, rtol=1e-7):
                 mine = as_array(g)
                 if mine.shape == w.shape and lam and np.allclose(mine, 2 * r):
-                    _hint("your gradient is 2 lam W: the 1/2 in (lam/2) ||W||^2 is there to cancel the 2 "
-                          "of d(w^2)/dw = 2w, so the gradient is lam * W.")
+                    hint("your gradient is 2 lam W: the 1/2 in (lam/2) ||W||^2 is there to cancel the 2 "
+                         "of d(w^2)/dw = 2w, so the gradient is lam * W.")
                 elif mine.shape == w.shape and lam and np.allclose(mine, lam * w * w):
-                    _hint("lam * W^2 is the penalty's summand, not its derivative: d/dw (lam/2) w^2 = lam w.")
+                    hint("lam * W^2 is the penalty's summand, not its derivative: d/dw (lam/2) w^2 = lam w.")
                 elif mine.shape == w.shape and lam and np.allclose(mine, w):
-                    _hint("you left out lam: the gradient of (lam/2) ||W||^2 is lam * W.")
+                    hint("you left out lam: the gradient of (lam/2) ||W||^2 is lam * W.")
                 return Verdict(False)
     return passed("the penalty (lam/2) sum ||W||^2 and its gradient lam * W are right on 4 tests "
                   "(several arrays, one array, lam = 0).")
 
 
-def _shape(value: Any) -> tuple | None:
-    try:
-        return as_array(value).shape
-    except (TypeError, ValueError):
-        return None
-
-
 def _hint_penalty(value: float, ref: float, weights: list[np.ndarray], lam: float) -> None:
     if ref == 0.0:
-        _hint("with lam = 0 there is no penalty: it must be 0.")
+        hint("with lam = 0 there is no penalty: it must be 0.")
         return
     if np.isclose(value, 2 * ref):
-        _hint("your penalty is twice the right one: it is (lam / 2) times the sum of squares.")
+        hint("your penalty is twice the right one: it is (lam / 2) times the sum of squares.")
     elif np.isclose(value, lam / 2 * sum(float(np.sqrt((w * w).sum())) for w in weights)):
-        _hint("you used the norm ||W||; the penalty uses its square, ||W||^2 = sum of the squared entries.")
+        hint("you used the norm ||W||; the penalty uses its square, ||W||^2 = sum of the squared entries.")
     elif np.isclose(value, lam / 2 * float((weights[0] ** 2).sum())):
-        _hint("you only counted the first array: add up the sums of squares of all the arrays in the list.")
+        hint("you only counted the first array: add up the sums of squares of all the arrays in the list.")
     elif np.isclose(value, lam / 2 * sum(float(w.sum()) for w in weights) ** 2) or \
             np.isclose(value, lam / 2 * sum(float(w.sum()) ** 2 for w in weights)):
-        _hint("square each entry first, then add: sum(W ** 2), not sum(W) ** 2.")
+        hint("square each entry first, then add: sum(W ** 2), not sum(W) ** 2.")
     elif np.isclose(value, ref / lam * 2) or np.isclose(value, ref / lam):
-        _hint("multiply the sum of squares by lam / 2.")
+        hint("multiply the sum of squares by lam / 2.")
 
 
 # --- exercise 2: an inverted-dropout mask ----------------------------------------------------
@@ -137,12 +116,9 @@ def check_dropout_mask(fn: Callable) -> Verdict:
     """
     for shape, p in [((4, 5), 0.5), ((1000,), 0.2), ((3, 2, 7), 0.75)]:
         where = f"dropout_mask({shape}, p={p}, rng)"
-        ok, got = attempt(fn, shape, p, np.random.default_rng(1), name="dropout_mask")
-        if not ok:
+        mask = answer(one_array, where, fn, shape, p, np.random.default_rng(1), name="dropout_mask")
+        if mask is None:
             return Verdict(False)
-        if got is None:
-            return failed(f"{where} returned None: did you forget `return`?")
-        mask = as_array(got)
         if mask.shape != shape:
             return failed(f"{where}: the mask has shape {mask.shape}, expected {shape}, the shape of the "
                           "activations it multiplies")
@@ -154,28 +130,27 @@ def check_dropout_mask(fn: Callable) -> Verdict:
             message = f"{where}: an entry is {odd:.4g}, but each entry must be 0 (dropped) or 1/(1-p) = {scale:.4g} (kept)"
             failed(message)
             if np.isclose(odd, 1.0):
-                _hint("the kept entries must be scaled up by 1/(1-p), so that the mask's average is 1 and "
-                      "the next layer sees the same expected input in training and in evaluation.")
+                hint("the kept entries must be scaled up by 1/(1-p), so that the mask's average is 1 and "
+                     "the next layer sees the same expected input in training and in evaluation.")
             elif np.isclose(odd, 1.0 / p) if p else False:
-                _hint("scale by 1/(1-p), the probability of *keeping* an entry, not by 1/p.")
+                hint("scale by 1/(1-p), the probability of *keeping* an entry, not by 1/p.")
             elif np.isclose(odd, 1.0 - p):
-                _hint("multiply by 1/(1-p), not by (1-p): the kept entries get bigger, to make up for the dropped ones.")
+                hint("multiply by 1/(1-p), not by (1-p): the kept entries get bigger, to make up for the dropped ones.")
             elif len(values) > 2:
-                _hint("the mask holds only two values: compare uniform random numbers with p to decide which "
-                      "entries to drop (True/False), then turn that into 0 or 1/(1-p).")
+                hint("the mask holds only two values: compare uniform random numbers with p to decide which "
+                     "entries to drop (True/False), then turn that into 0 or 1/(1-p).")
             return Verdict(False)
     p, shape = 0.2, (200, 500)
     where = f"dropout_mask({shape}, p={p}, rng)"
-    ok, got = attempt(fn, shape, p, np.random.default_rng(2), name="dropout_mask")
-    if not ok:
+    mask = answer(one_array, where, fn, shape, p, np.random.default_rng(2), name="dropout_mask")
+    if mask is None:
         return Verdict(False)
-    mask = as_array(got)
     dropped = float(np.isclose(mask, 0.0).mean())
     if abs(dropped - p) > 0.01:
         failed(f"{where}: {dropped:.1%} of the entries are 0, expected about p = {p:.0%}")
         if abs(dropped - (1 - p)) < 0.01:
-            _hint("you dropped with probability 1 - p: p is the probability of *dropping* an entry "
-                  "(it is kept when a uniform number is >= p).")
+            hint("you dropped with probability 1 - p: p is the probability of *dropping* an entry "
+                 "(it is kept when a uniform number is >= p).")
         return Verdict(False)
     ok, got = attempt(fn, (3, 4), 0.0, np.random.default_rng(3), name="dropout_mask")
     if not ok:
@@ -191,12 +166,12 @@ def check_dropout_mask(fn: Callable) -> Verdict:
     first, again, other = (as_array(r[1]) for r in (first, again, other))
     if not np.array_equal(first, again):
         failed("two calls with generators made from the same seed gave different masks")
-        _hint("draw the random numbers from the `rng` argument (rng.random(shape)), not from np.random or "
-              "random: then a seed makes the run repeatable.")
+        hint("draw the random numbers from the `rng` argument (rng.random(shape)), not from np.random or "
+             "random: then a seed makes the run repeatable.")
         return Verdict(False)
     if np.array_equal(first, other):
         failed("generators made from different seeds gave the same mask: the mask is not random")
-        _hint("which entries are dropped must be drawn anew each time: use rng.random(shape) < p.")
+        hint("which entries are dropped must be drawn anew each time: use rng.random(shape) < p.")
         return Verdict(False)
     return passed(f"the mask has the right shape and the two values 0 and 1/(1-p); with p = {p} it dropped "
                   f"{dropped:.1%} of 100,000 entries; its randomness comes from rng.")
@@ -245,12 +220,10 @@ def check_early_stopping(fn: Callable) -> Verdict:
     for k, (losses, patience) in enumerate(cases, start=1):
         shown = losses if len(losses) <= 10 else f"a noisy curve of {len(losses)} epochs"
         where = f"test {k} (val_losses={shown}, patience={patience})"
-        ok, got = attempt(fn, list(losses), patience, name="early_stopping")
-        if not ok:
+        got = answer(partial(tuple_of, names=("best_epoch", "stop_epoch")), where, fn, list(losses), patience,
+                     name="early_stopping")
+        if got is None:
             return Verdict(False)
-        if not isinstance(got, (tuple, list)) or len(got) != 2:
-            return failed(f"{where}: expected a tuple (best_epoch, stop_epoch), got "
-                          f"{type(got).__name__ if not isinstance(got, (tuple, list)) else f'{len(got)} values'}")
         try:
             mine = (int(got[0]), int(got[1]))
         except (TypeError, ValueError):
@@ -268,21 +241,21 @@ def check_early_stopping(fn: Callable) -> Verdict:
 def _hint_early_stopping(mine: tuple[int, int], best: int, stop: int, losses: list[float], patience: int) -> None:
     b, s = mine
     if (s, b) == (best, stop):
-        _hint("the order is (best_epoch, stop_epoch).")
+        hint("the order is (best_epoch, stop_epoch).")
     elif mine == _reference_early_stopping(losses, patience, strict=False):
-        _hint("a loss equal to the best so far is not an improvement: use a strict `<`.")
+        hint("a loss equal to the best so far is not an improvement: use a strict `<`.")
     elif mine == _reference_early_stopping(losses, patience, extra=1):
-        _hint("one epoch late: stop at the first epoch e with e - best_epoch == patience.")
+        hint("one epoch late: stop at the first epoch e with e - best_epoch == patience.")
     elif mine == _reference_early_stopping(losses, patience, extra=-1):
-        _hint("one epoch early: `patience` epochs without improvement means e - best_epoch == patience.")
+        hint("one epoch early: `patience` epochs without improvement means e - best_epoch == patience.")
     elif b == int(np.argmin(losses)) and b > stop:
-        _hint(f"epoch {b} has the lowest loss of the whole list, but training stopped at epoch {stop} "
-              "and never saw it: only look at the losses up to the stopping epoch.")
+        hint(f"epoch {b} has the lowest loss of the whole list, but training stopped at epoch {stop} "
+             "and never saw it: only look at the losses up to the stopping epoch.")
     elif s == len(losses) - 1 and stop < s:
-        _hint("training should stop as soon as `patience` epochs have passed without a strict improvement.")
+        hint("training should stop as soon as `patience` epochs have passed without a strict improvement.")
     elif b == best:
-        _hint("best_epoch is right; the stop epoch is the first epoch e with e - best_epoch == patience, "
-              f"or the last epoch ({len(losses) - 1}) if that never comes.")
+        hint("best_epoch is right; the stop epoch is the first epoch e with e - best_epoch == patience, "
+             f"or the last epoch ({len(losses) - 1}) if that never comes.")
     else:
-        _hint("best_epoch is the epoch of the lowest loss seen up to the stopping epoch "
-              "(the first one, if it occurs twice).")
+        hint("best_epoch is the epoch of the lowest loss seen up to the stopping epoch "
+             "(the first one, if it occurs twice).")

@@ -17,45 +17,17 @@ name the one the learner made.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from functools import partial
+from typing import Callable
 
 import numpy as np
 
-from .verdict import Verdict, as_array, attempt, compare, failed, passed
+from .verdict import Verdict, allclose, answer, attempt, compare, failed, hint, numbers, passed
 
 __all__ = ["check_matmul_cost", "check_host_to_device", "check_launch_and_total"]
 
 
-def _hint(message: str) -> None:
-    print(f"   Hint: {message}")
-
-
-def _numbers(what: str, got: Any, names: tuple[str, ...]) -> list[float] | None:
-    """The learner's tuple of single numbers as floats, or None after saying what is wrong with it."""
-    if got is None:
-        failed(f"{what} returned None: did you forget `return`?")
-        return None
-    if not isinstance(got, (tuple, list)) or len(got) != len(names):
-        n = len(got) if isinstance(got, (tuple, list)) else None
-        kind = f"{n} values" if n is not None else f"a {type(got).__name__}"
-        failed(f"{what}: expected a tuple of {len(names)} numbers ({', '.join(names)}), got {kind}")
-        return None
-    out = []
-    for name, value in zip(names, got):
-        try:
-            array = as_array(value)
-        except (TypeError, ValueError):
-            failed(f"{what}: {name} is a {type(value).__name__}, expected a number")
-            return None
-        if array.size != 1:
-            failed(f"{what}: {name} has shape {array.shape}, expected a single number")
-            return None
-        out.append(float(array.reshape(())))
-    return out
-
-
-def _near(a: float, b: float, rtol: float = 1e-6) -> bool:
-    return bool(np.isclose(a, b, rtol=rtol, atol=0.0))
+_near = partial(allclose, atol=0.0, rtol=1e-6)  # close enough to recognise a slip
 
 
 # --- exercise 1: FLOPs, bytes and arithmetic intensity of a matrix product -----------------
@@ -70,10 +42,8 @@ def check_matmul_cost(fn: Callable) -> Verdict:
     nbytes = itemsize * (m k + k n + m n) (read A and B once, write C once), intensity = flops / nbytes."""
     for t, (m, k, n, size) in enumerate(_MATMUL_CASES, start=1):
         where = f"test {t} (m={m}, k={k}, n={n}, itemsize={size})"
-        ok, got = attempt(fn, m, k, n, size, name="matmul_cost")
-        if not ok:
-            return Verdict(False)
-        mine = _numbers(f"matmul_cost, {where},", got, ("flops", "nbytes", "intensity"))
+        mine = answer(partial(numbers, names=("flops", "nbytes", "intensity")), f"matmul_cost on {where}", fn,
+                      m, k, n, size, name="matmul_cost")
         if mine is None:
             return Verdict(False)
         flops, nbytes, intensity = mine
@@ -81,34 +51,34 @@ def check_matmul_cost(fn: Callable) -> Verdict:
         ref_bytes = size * (m * k + k * n + m * n)
         if not compare(f"{where}: flops", flops, ref_flops, atol=0, rtol=1e-9):
             if _near(flops, m * k * n):
-                _hint("each of the m*n outputs is a sum of k products: k multiplies AND k adds, "
-                      "so count 2 m k n floating-point operations.")
+                hint("each of the m*n outputs is a sum of k products: k multiplies AND k adds, "
+                     "so count 2 m k n floating-point operations.")
             elif _near(flops, m * n * (2 * k - 1)):
-                _hint("you counted exactly k - 1 additions per output; the usual convention (and the one "
-                      "GPU spec sheets use) counts one multiply-add as 2 operations: 2 m k n.")
+                hint("you counted exactly k - 1 additions per output; the usual convention (and the one "
+                     "GPU spec sheets use) counts one multiply-add as 2 operations: 2 m k n.")
             elif _near(flops, 2 * m * k * n * size):
-                _hint("the FLOP count does not depend on the itemsize: leave it out of flops.")
+                hint("the FLOP count does not depend on the itemsize: leave it out of flops.")
             else:
-                _hint("C[i, j] = sum over p of A[i, p] * B[p, j]: m*n outputs, each k multiplies and k adds.")
+                hint("C[i, j] = sum over p of A[i, p] * B[p, j]: m*n outputs, each k multiplies and k adds.")
             return Verdict(False)
         if not compare(f"{where}: nbytes", nbytes, ref_bytes, atol=0, rtol=1e-9):
             if _near(nbytes, size * (m * k + k * n)):
-                _hint("the result C (m x n) has to be written to memory too: add m*n elements.")
+                hint("the result C (m x n) has to be written to memory too: add m*n elements.")
             elif _near(nbytes, m * k + k * n + m * n):
-                _hint(f"you counted elements, not bytes: multiply by the itemsize ({size} bytes each).")
+                hint(f"you counted elements, not bytes: multiply by the itemsize ({size} bytes each).")
             elif _near(nbytes, 8 * ref_bytes):
-                _hint("you counted bits; a byte is 8 bits, and the itemsize is already in bytes.")
+                hint("you counted bits; a byte is 8 bits, and the itemsize is already in bytes.")
             elif _near(nbytes, size * m * k * n):
-                _hint("count each matrix once (the ideal of a good kernel, which keeps tiles in fast on-chip "
-                      "memory): m*k + k*n elements read, m*n written.")
+                hint("count each matrix once (the ideal of a good kernel, which keeps tiles in fast on-chip "
+                     "memory): m*k + k*n elements read, m*n written.")
             else:
-                _hint("bytes = itemsize * (elements of A + elements of B + elements of C).")
+                hint("bytes = itemsize * (elements of A + elements of B + elements of C).")
             return Verdict(False)
         if not compare(f"{where}: intensity", intensity, ref_flops / ref_bytes, atol=0, rtol=1e-6):
             if _near(intensity, ref_bytes / ref_flops):
-                _hint("arithmetic intensity is FLOPs per byte: flops / nbytes, not the other way round.")
+                hint("arithmetic intensity is FLOPs per byte: flops / nbytes, not the other way round.")
             else:
-                _hint("intensity = flops / nbytes, the two numbers you just computed.")
+                hint("intensity = flops / nbytes, the two numbers you just computed.")
             return Verdict(False)
     return passed("matmul_cost is right on 4 products: 2mkn FLOPs, itemsize*(mk + kn + mn) bytes, and "
                   "their ratio. A square float32 product of size n has intensity n/6: it grows with n.")
@@ -134,41 +104,39 @@ def check_host_to_device(fn: Callable) -> Verdict:
     of X and of y, each epoch), and the time that takes at `gb_per_s` GB/s (1 GB = 10^9 bytes)."""
     for t, (X, y, epochs, bandwidth, label) in enumerate(_host_cases(), start=1):
         where = f"test {t} ({label})"
-        ok, got = attempt(fn, X.copy(), y.copy(), epochs, bandwidth, name="host_to_device")
-        if not ok:
-            return Verdict(False)
-        mine = _numbers(f"host_to_device, {where},", got, ("nbytes", "seconds"))
+        mine = answer(partial(numbers, names=("nbytes", "seconds")), f"host_to_device on {where}", fn,
+                      X.copy(), y.copy(), epochs, bandwidth, name="host_to_device")
         if mine is None:
             return Verdict(False)
         nbytes, seconds = mine
         ref_bytes = epochs * (X.nbytes + y.nbytes)
         if not compare(f"{where}: nbytes", nbytes, ref_bytes, atol=0, rtol=1e-9):
             if _near(nbytes, epochs * X.nbytes):
-                _hint("the labels travel too: every batch copies its slice of y as well as of X.")
+                hint("the labels travel too: every batch copies its slice of y as well as of X.")
             elif _near(nbytes, X.nbytes + y.nbytes) and epochs > 1:
-                _hint(f"that is one epoch; the DataLoader copies every batch again each epoch ({epochs} here).")
+                hint(f"that is one epoch; the DataLoader copies every batch again each epoch ({epochs} here).")
             elif _near(nbytes, epochs * 4 * (X.size + y.size)):
-                _hint(f"not every number takes 4 bytes: here X is {X.dtype} ({X.itemsize} bytes each) and "
-                      f"y is {y.dtype} ({y.itemsize} bytes each). Use X.size * X.itemsize, or X.nbytes.")
+                hint(f"not every number takes 4 bytes: here X is {X.dtype} ({X.itemsize} bytes each) and "
+                     f"y is {y.dtype} ({y.itemsize} bytes each). Use X.size * X.itemsize, or X.nbytes.")
             elif _near(nbytes, epochs * (X.size + y.size)):
-                _hint("you counted numbers, not bytes: multiply each array's size by its itemsize.")
+                hint("you counted numbers, not bytes: multiply each array's size by its itemsize.")
             elif _near(nbytes, 8 * ref_bytes):
-                _hint("you counted bits; count bytes (X.nbytes, or X.size * X.itemsize).")
+                hint("you counted bits; count bytes (X.nbytes, or X.size * X.itemsize).")
             else:
-                _hint("nbytes = epochs * (X.nbytes + y.nbytes): each epoch sends every row of X and y once.")
+                hint("nbytes = epochs * (X.nbytes + y.nbytes): each epoch sends every row of X and y once.")
             return Verdict(False)
         ref_seconds = ref_bytes / (bandwidth * 1e9)
         if not compare(f"{where}: seconds", seconds, ref_seconds, atol=0, rtol=1e-6):
             if _near(seconds, ref_bytes / (bandwidth * 2**30)):
-                _hint("1 GB is 10^9 bytes here, as on bandwidth spec sheets (2^30 bytes is a GiB).")
+                hint("1 GB is 10^9 bytes here, as on bandwidth spec sheets (2^30 bytes is a GiB).")
             elif _near(seconds, 1e3 * ref_seconds):
-                _hint("return seconds, not milliseconds.")
+                hint("return seconds, not milliseconds.")
             elif _near(seconds, ref_bytes / bandwidth):
-                _hint(f"the bandwidth is in GB/s: {bandwidth} GB/s = {bandwidth} * 10^9 bytes per second.")
+                hint(f"the bandwidth is in GB/s: {bandwidth} GB/s = {bandwidth} * 10^9 bytes per second.")
             elif _near(seconds, ref_bytes * bandwidth * 1e9):
-                _hint("time = bytes / (bytes per second): divide by the bandwidth, do not multiply.")
+                hint("time = bytes / (bytes per second): divide by the bandwidth, do not multiply.")
             else:
-                _hint("seconds = nbytes / (gb_per_s * 1e9).")
+                hint("seconds = nbytes / (gb_per_s * 1e9).")
             return Verdict(False)
     return passed("host_to_device is right on 3 data sets: every epoch copies X and y, each number "
                   "taking its dtype's itemsize, and the time is bytes / (GB/s * 10^9).")
@@ -249,59 +217,59 @@ def check_launch_and_total(fn: Callable) -> Verdict:
         if "sync" not in gpu.events:
             failed(f"{where}: your function never called sync(), so the clock stopped while the GPU "
                    "was still busy")
-            _hint("on a GPU, work() only queues the computation and returns; sync() waits until it has "
-                  "finished. Call sync() after work(), before you read the clock for the total.")
+            hint("on a GPU, work() only queues the computation and returns; sync() waits until it has "
+                 "finished. Call sync() after work(), before you read the clock for the total.")
             return Verdict(False)
         if not _each_work_synced(gpu.events):
             failed(f"{where}: some work() calls were not followed by sync(): the next call (or the clock) "
                    "started while the GPU was still busy with the previous one")
-            _hint("each timed call is: start = clock; work(); launched = clock; sync(); done = clock.")
+            hint("each timed call is: start = clock; work(); launched = clock; sync(); done = clock.")
             return Verdict(False)
         if works == repeats:
             failed(f"{where}: work() was called {works} times, all of them timed: there was no warm-up")
-            _hint("a first call is often much slower (kernels are compiled, memory is allocated): call "
-                  "work() and sync() once before the timed calls, and do not time that one.")
+            hint("a first call is often much slower (kernels are compiled, memory is allocated): call "
+                 "work() and sync() once before the timed calls, and do not time that one.")
             return Verdict(False)
         if works != repeats + 1:
             return failed(f"{where}: work() was called {works} times; expected {repeats + 1} "
                           f"(one warm-up and {repeats} timed calls)")
-        mine = _numbers(f"launch_and_total, {where},", got, ("launch_seconds", "total_seconds"))
+        mine = numbers(f"launch_and_total on {where}", got, ("launch_seconds", "total_seconds"))
         if mine is None:
             return Verdict(False)
         launch, total = mine
         if launch > total:
             failed(f"{where}: your launch time is longer than your total time")
-            _hint("return (launch_seconds, total_seconds), in that order.")
+            hint("return (launch_seconds, total_seconds), in that order.")
             return Verdict(False)
         if total < expected_total - 0.002:
             if total >= _KERNEL_S - 0.002:
                 failed(f"{where}: your total time is too short: it seems to start after the launch")
-                _hint("measure the total from the same start as the launch: start = clock before work(), "
-                      "total = clock after sync() - start.")
+                hint("measure the total from the same start as the launch: start = clock before work(), "
+                     "total = clock after sync() - start.")
             else:
                 failed(f"{where}: your total time is far too short for a call whose work takes "
                        f"{1e3 * expected_total:.0f} ms")
-                _hint("read the clock for the total only after sync() has returned.")
+                hint("read the clock for the total only after sync() has returned.")
             return Verdict(False)
         if launch < expected_launch - 0.002:
             failed(f"{where}: your launch time is shorter than work() itself takes to return")
-            _hint("start the clock just before work() and read it just after work() returns.")
+            hint("start the clock just before work() and read it just after work() returns.")
             return Verdict(False)
         if total > expected_total + 0.100:
             failed(f"{where}: your total time is much longer than a typical call takes")
             if repeats > 1:
-                _hint("one of the timed calls was slowed down on purpose (as when another program uses the "
-                      "GPU for a moment); the median ignores such an outlier, the mean and the maximum do not. "
+                hint("one of the timed calls was slowed down on purpose (as when another program uses the "
+                     "GPU for a moment); the median ignores such an outlier, the mean and the maximum do not. "
                       "Was the warm-up timed?")
             return Verdict(False)
         if launch > expected_launch + _SLACK_S:
             failed(f"{where}: your launch time is much longer than work() takes to return")
-            _hint("read the clock for the launch right after work() returns, before sync().")
+            hint("read the clock for the launch right after work() returns, before sync().")
             return Verdict(False)
         if total > expected_total + _SLACK_S:
             failed(f"{where}: your total time is longer than a typical call takes")
-            _hint("return the median of the timed calls: one of them was slowed down on purpose, and the "
-                  "median, unlike the mean, does not notice it.")
+            hint("return the median of the timed calls: one of them was slowed down on purpose, and the "
+                 "median, unlike the mean, does not notice it.")
             return Verdict(False)
     return passed("launch_and_total warms up, synchronises after every call and measures both ends of the "
                   "timeline: on the simulated GPU the launch took about 10 ms, the whole call about 40 ms. "

@@ -13,38 +13,27 @@ here; each checker also replays the usual slips to name the one the learner made
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from minigrad import functional as F
 from minigrad import Tensor, stack
-from .verdict import Verdict, as_array, attempt, compare, failed, passed
+from .verdict import (Verdict, allclose, as_array, attempt, autograd_gradients, compare, failed, float64_leaves,
+                      hint, passed, returned_none)
 
 __all__ = ["check_conv1d", "check_rnn_forward", "check_attention"]
 
 _ATOL, _RTOL = 1e-8, 1e-6
 
 
-def _hint(message: str) -> None:
-    print(f"   Hint: {message}")
-
-
-def _leaves(arrays: Sequence[np.ndarray]) -> list[Tensor]:
-    """Fresh float64 leaves that require grad (copies: the learner cannot spoil the test data)."""
-    return [Tensor(np.array(a, dtype=np.float64), requires_grad=True) for a in arrays]
-
-
 def _reference(fn: Callable, arrays: Sequence[np.ndarray], weights: np.ndarray) -> tuple[np.ndarray, list]:
     """Output of fn and the gradients of sum(output * weights) with respect to each input, by autograd."""
-    leaves = _leaves(arrays)
-    out = fn(*leaves)
-    (out * Tensor(weights)).sum().backward()
-    return out.numpy(), [leaf.grad for leaf in leaves]
+    return autograd_gradients(fn, arrays, upstream=weights)
 
 
-def _close(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and bool(np.allclose(a, b, atol=1e-7, rtol=1e-5))
+_close = partial(allclose, atol=1e-7, rtol=1e-5)  # close enough to recognise a slip
 
 
 def _check_case(label: str, where: str, fn: Callable, arrays: Sequence[np.ndarray], names: Sequence[str],
@@ -55,14 +44,13 @@ def _check_case(label: str, where: str, fn: Callable, arrays: Sequence[np.ndarra
     `slips` are (wrong function, hint) pairs: when the output matches a wrong function, its hint is shown.
     `shape_hint(shape)` returns a hint for a wrong output shape (or None).
     """
-    leaves = _leaves(arrays)
+    leaves = float64_leaves(arrays)
     ok, got = attempt(fn, *leaves, name=label)
     if not ok:
         return False
-    if got is None:
-        failed(f"{where}: {label} returned None: did you forget `return`?")
+    if returned_none(f"{where}: {label}", got):
         return False
-    shape = reference(*_leaves(arrays)).shape
+    shape = reference(*float64_leaves(arrays)).shape
     rng = np.random.default_rng(sum(int(np.prod(a.shape)) for a in arrays))  # fixed weights: dL/d(output)
     weights = rng.uniform(0.5, 1.5, size=shape) * rng.choice([-1.0, 1.0], size=shape)
     ref_out, ref_grads = _reference(reference, arrays, weights)
@@ -75,41 +63,41 @@ def _check_case(label: str, where: str, fn: Callable, arrays: Sequence[np.ndarra
         if _close(mine, ref_out):
             failed(f"{where}: the numbers are right, but {label} returned a {type(got).__name__}, "
                    "not a minigrad Tensor")
-            _hint("compute the result with minigrad operations on the input Tensors (indexing, +, *, @, .tanh(), "
-                  "F.softmax ...) and return that Tensor: only then can backward() send gradients to the inputs.")
+            hint("compute the result with minigrad operations on the input Tensors (indexing, +, *, @, .tanh(), "
+                 "F.softmax ...) and return that Tensor: only then can backward() send gradients to the inputs.")
         else:
             failed(f"{where}: {label} returned a {type(got).__name__}; return a minigrad Tensor built from the inputs")
         return False
     if mine.shape != ref_out.shape:
         failed(f"{where}: your output has shape {mine.shape}, expected {ref_out.shape}")
-        hint = shape_hint(mine.shape)
-        if hint:
-            _hint(hint)
+        message = shape_hint(mine.shape)
+        if message:
+            hint(message)
         return False
     if not compare(f"{where}: output", mine, ref_out, _ATOL, _RTOL):
-        for wrong, hint in slips:
+        for wrong, message in slips:
             try:
-                slip_out = wrong(*_leaves(arrays)).numpy()
+                slip_out = wrong(*float64_leaves(arrays)).numpy()
             except Exception:  # a slip that cannot even run on these shapes is not the one made
                 continue
             if _close(mine, slip_out):
-                _hint(hint)
+                hint(message)
                 break
         return False
     if not got.requires_grad:
         failed(f"{where}: the output is right, but it is not connected to the inputs: backward() cannot reach them")
-        _hint("somewhere the computation left minigrad (.numpy(), .data, np.something on a Tensor, or a new "
-              "Tensor(...) made from numbers). Use Tensor operations all the way from the inputs to the result.")
+        hint("somewhere the computation left minigrad (.numpy(), .data, np.something on a Tensor, or a new "
+             "Tensor(...) made from numbers). Use Tensor operations all the way from the inputs to the result.")
         return False
     got.backward(weights)
     for name, leaf, ref in zip(names, leaves, ref_grads):
         if leaf.grad is None:
             failed(f"{where}: the output is right, but no gradient reached {name}")
-            _hint(f"{name} must take part in the computation as a Tensor (not through .numpy() or .data).")
+            hint(f"{name} must take part in the computation as a Tensor (not through .numpy() or .data).")
             return False
         if not compare(f"{where}: gradient of {name}", leaf.grad, ref, _ATOL, _RTOL):
-            _hint(f"the output is right but the gradient of {name} is not: part of the computation went "
-                  "around autograd (.data, .numpy(), or an in-place change of an array).")
+            hint(f"the output is right but the gradient of {name} is not: part of the computation went "
+                 "around autograd (.data, .numpy(), or an in-place change of an array).")
             return False
     return True
 

@@ -12,52 +12,21 @@ alignment sends it through a fixed random matrix B of the shape of W2^T,
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from functools import partial
+from typing import Callable
 
 import numpy as np
 
-from .verdict import Verdict, as_array, failed, not_done, passed
+from .verdict import Verdict, allclose, attempt, failed, hint, one_array, passed
 
 __all__ = ["check_fa_hidden_delta", "check_angle_degrees"]
 
-_ATOL, _RTOL = 1e-8, 1e-6
+_close = partial(allclose, atol=1e-7, rtol=1e-5)  # close enough to recognise a slip
 
 
-def _hint(message: str) -> None:
-    print(f"   Hint: {message}")
-
-
-def _call(fn: Callable, args: tuple, label: str, where: str) -> tuple[str, Any]:
-    """Run the learner's function: ("ok", result), or ("todo" | "crash", None) after saying why not.
-
-    Like `verdict.attempt`, but a crash is reported with the test it happened in
-    (a shape error there is itself a clue), and the caller can tell a crash from a stub."""
-    if not callable(fn):
-        failed(f"expected a function for {label}, got {type(fn).__name__}")
-        return "crash", None
-    try:
-        return "ok", fn(*args)
-    except NotImplementedError:
-        not_done(label)
-        return "todo", None
-    except Exception as exc:  # the learner's code crashed: say where, keep the notebook running
-        failed(f"{where}: {label} raised {type(exc).__name__}: {exc}")
-        return "crash", None
-
-
-def _array(what: str, got: Any) -> np.ndarray | None:
-    if got is None:
-        failed(f"{what} returned None: did you forget `return`?")
-        return None
-    try:
-        return as_array(got)
-    except (TypeError, ValueError):
-        failed(f"{what} returned a {type(got).__name__}, expected an array")
-        return None
-
-
-def _close(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and bool(np.allclose(a, b, atol=1e-7, rtol=1e-5))
+def _crashed(stopped_by: BaseException | None) -> bool:
+    """Did the learner's function crash (rather than being a stub, or not a function)?"""
+    return stopped_by is not None and not isinstance(stopped_by, NotImplementedError)
 
 
 # --- exercise 1: the hidden layer's error signal under feedback alignment -------------------------------
@@ -80,28 +49,28 @@ def check_fa_hidden_delta(fn: Callable) -> Verdict:
             if (z > 0).any() and (z < 0).any() and (z != 0).all():
                 break
         where = f"test {case} (N={n}, C={c} outputs, H={h} hidden units)"
-        status, got = _call(fn, (e.copy(), B.copy(), z.copy()), "fa_hidden_delta", where)
-        if status != "ok":
-            if status == "crash" and callable(fn):
-                _hint(f"B has the shape of W2^T, (H, C) = {B.shape}, and e has shape (N, C) = {e.shape}: "
-                      "the product that gives one number per hidden unit, (N, H), is e @ B.T.")
+        ok, got = attempt(fn, e.copy(), B.copy(), z.copy(), name="fa_hidden_delta", where=where)
+        if not ok:
+            if _crashed(got):
+                hint(f"B has the shape of W2^T, (H, C) = {B.shape}, and e has shape (N, C) = {e.shape}: "
+                     "the product that gives one number per hidden unit, (N, H), is e @ B.T.")
             return Verdict(False)
-        mine = _array(f"fa_hidden_delta, {where},", got)
+        mine = one_array(f"fa_hidden_delta on {where}", got)
         if mine is None:
             return Verdict(False)
         ref = (e @ B.T) * (z > 0) + 0.0  # + 0.0: no negative zeros in the messages
         if mine.shape != ref.shape:
             failed(f"{where}: your result has shape {mine.shape}, expected (N, H) = {ref.shape}")
-            _hint("one error value per example and hidden unit: e @ B.T has shape (N, H).")
+            hint("one error value per example and hidden unit: e @ B.T has shape (N, H).")
             return Verdict(False)
-        if _compare_or_hint(where, mine, ref, e, B, z):
+        if _compare_orhint(where, mine, ref, e, B, z):
             continue
         return Verdict(False)
     return passed("fa_hidden_delta is right on 3 tests: the output error goes down through the fixed matrix B "
                   "(e @ B.T) and is gated by the ReLU's derivative, exactly where backprop would use W2.")
 
 
-def _compare_or_hint(where: str, mine: np.ndarray, ref: np.ndarray, e: np.ndarray, B: np.ndarray,
+def _compare_orhint(where: str, mine: np.ndarray, ref: np.ndarray, e: np.ndarray, B: np.ndarray,
                     z: np.ndarray) -> bool:
     """Say whether `mine` is right; if not, name the slip it matches (if any)."""
     if _close(mine, ref):
@@ -111,15 +80,15 @@ def _compare_or_hint(where: str, mine: np.ndarray, ref: np.ndarray, e: np.ndarra
     failed(f"{where}: at example {i}, hidden unit {j}, you have {mine[i, j]:.6g}, expected {ref[i, j]:.6g}")
     raw = e @ B.T
     if _close(mine, raw):
-        _hint("the ReLU's derivative is missing: multiply by (z > 0), 1 where the unit was active and 0 elsewhere.")
+        hint("the ReLU's derivative is missing: multiply by (z > 0), 1 where the unit was active and 0 elsewhere.")
     elif _close(mine, raw * np.maximum(z, 0)):
-        _hint("you multiplied by relu(z); the chain rule needs its derivative, relu'(z) = (z > 0).")
+        hint("you multiplied by relu(z); the chain rule needs its derivative, relu'(z) = (z > 0).")
     elif B.shape[0] == B.shape[1] and _close(mine, (e @ B) * (z > 0)):
-        _hint("B is used untransposed. B has the shape of W2^T, (H, C); the error of the hidden layer is e @ B.T.")
+        hint("B is used untransposed. B has the shape of W2^T, (H, C); the error of the hidden layer is e @ B.T.")
     elif _close(mine, -ref):
-        _hint("the sign is flipped: the signal is (e @ B.T) * (z > 0), with e = dL/d(logits) as given.")
+        hint("the sign is flipped: the signal is (e @ B.T) * (z > 0), with e = dL/d(logits) as given.")
     else:
-        _hint("delta = (e @ B.T) * (z > 0): first send e through B, then gate it with the ReLU's derivative.")
+        hint("delta = (e @ B.T) * (z > 0): first send e through B, then gate it with the ReLU's derivative.")
     return False
 
 
@@ -158,37 +127,37 @@ def check_angle_degrees(fn: Callable) -> Verdict:
     """
     for case, (what, u, v) in enumerate(_angle_cases(), start=1):
         where = f"test {case} ({what})"
-        status, got = _call(fn, (u.copy(), v.copy()), "angle_degrees", where)
-        if status != "ok":
-            if status == "crash" and u.ndim == 2:
-                _hint("flatten both arrays first (np.ravel), then take the dot product of the two vectors.")
+        ok, got = attempt(fn, u.copy(), v.copy(), name="angle_degrees", where=where)
+        if not ok:
+            if _crashed(got) and u.ndim == 2:
+                hint("flatten both arrays first (np.ravel), then take the dot product of the two vectors.")
             return Verdict(False)
-        value = _array(f"angle_degrees, {where},", got)
+        value = one_array(f"angle_degrees on {where}", got)
         if value is None:
             return Verdict(False)
         if value.size != 1:
             failed(f"{where}: angle_degrees returned an array of shape {value.shape}, expected one number")
             if u.ndim == 2:
-                _hint("for matrices, u @ v is a matrix product; flatten both first (np.ravel(u) @ np.ravel(v)).")
+                hint("for matrices, u @ v is a matrix product; flatten both first (np.ravel(u) @ np.ravel(v)).")
             return Verdict(False)
         mine, ref = float(value.reshape(())), _angle(u, v)
         if np.isnan(mine):
             failed(f"{where}: angle_degrees returned nan, expected {ref:.4f}")
-            _hint("for parallel vectors, rounding can make the cosine 1.0000000000000002, and arccos of a number "
-                  "above 1 is nan: clip it first, np.clip(cos, -1.0, 1.0).")
+            hint("for parallel vectors, rounding can make the cosine 1.0000000000000002, and arccos of a number "
+                 "above 1 is nan: clip it first, np.clip(cos, -1.0, 1.0).")
             return Verdict(False)
         if abs(mine - ref) <= 1e-6:
             continue
         failed(f"{where}: you have {mine:.6g}, expected {ref:.6g} degrees")
         cos = np.clip(np.ravel(u) @ np.ravel(v) / (np.linalg.norm(u) * np.linalg.norm(v)), -1, 1)
         if abs(mine - np.radians(ref)) <= 1e-6:
-            _hint("that is the angle in radians; convert with np.degrees (180 degrees = pi radians).")
+            hint("that is the angle in radians; convert with np.degrees (180 degrees = pi radians).")
         elif abs(mine - cos) <= 1e-6:
-            _hint("that is the cosine of the angle; the angle is np.degrees(np.arccos(cosine)).")
+            hint("that is the cosine of the angle; the angle is np.degrees(np.arccos(cosine)).")
         elif abs(mine - np.degrees(np.arccos(np.clip(np.ravel(u) @ np.ravel(v), -1, 1)))) <= 1e-6:
-            _hint("divide the dot product by the two lengths, |u| |v| (np.linalg.norm), before the arccos.")
+            hint("divide the dot product by the two lengths, |u| |v| (np.linalg.norm), before the arccos.")
         else:
-            _hint("angle = degrees(arccos(u.v / (|u| |v|))) with u and v flattened.")
+            hint("angle = degrees(arccos(u.v / (|u| |v|))) with u and v flattened.")
         return Verdict(False)
     return passed("angle_degrees is right on 6 tests, from 0 to 180 degrees, matrices flattened, and safe for "
                   "parallel vectors whose cosine rounds to just above 1.")

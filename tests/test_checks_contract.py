@@ -1,0 +1,140 @@
+"""The contract every exercise checker keeps, tested on every public `check_*` of minigrad_course.checks:
+
+- the reference solution passes, with one line that starts with ✅ and nothing else;
+- a stub (the student edition's `raise NotImplementedError`) gets one line, ⏳ "not done yet", and no ❌;
+- a function that raises another exception gets ❌ with the exception's name and message, no traceback;
+- something that is not a function is named as such;
+- every answer is a Verdict, and no check changes the random numbers the notebook draws next.
+
+A checker that is not in CONTRACT fails `test_every_checker_is_in_the_contract`.
+"""
+import importlib
+import inspect
+import pkgutil
+
+import numpy as np
+import pytest
+
+import checks_references as ref
+import minigrad as mg
+from checks_references import crashes, run, stub
+from minigrad import Value
+from minigrad_course import checks
+
+# checker name -> (the learner's functions it takes, the arguments that follow them)
+CONTRACT = {
+    "check_slope": ((ref.slope,), ()),
+    "check_central_difference": ((ref.central_difference,), ()),
+    "check_logistic_loss_derivative": ((ref.dloss_dx,), ()),
+    "check_two_paths": ((ref.two_path_derivative,), ()),
+    "check_neuron_gradients": ((ref.neuron_gradients,), ()),
+    "check_reuse_gradients": ((ref.reuse_gradients,), ()),
+    "check_sigmoid_op": ((ref.sigmoid,), (Value,)),
+    "check_truediv_op": ((ref.truediv,), (Value,)),
+    "check_topological_order": ((ref.topological_order_kahn,), ()),
+    "check_hidden_deltas": ((ref.hidden_deltas,), ()),
+    "check_squared_error_gradients": ((ref.squared_error_gradients,), ()),
+    "check_train_per_example": ((ref.train_per_example,), ()),
+    "check_sigmoid_grad": ((ref.sigmoid_grad_from_output,), ()),
+    "check_leaky_relu": ((ref.leaky_relu, ref.leaky_relu_grad), ()),
+    "check_softmax_jacobian": ((ref.softmax_jacobian,), ()),
+    "check_cross_entropy_grad": ((ref.cross_entropy_grad,), ()),
+    "check_bce_with_logits": ((ref.bce_with_logits,), ()),
+    "check_gradient_descent": ((ref.gradient_descent,), ()),
+    "check_linear_backward_xw": ((ref.linear_backward_xw,), ()),
+    "check_unbroadcast": ((ref.unbroadcast_to,), ()),
+    "check_two_layer_backward": ((ref.two_layer_backward,), ()),
+    "check_accuracy": ((ref.accuracy,), ()),
+    "check_train_one_epoch": ((ref.train_one_epoch,), ()),
+    "check_grid_predictions": ((ref.grid_predictions,), ()),
+    "check_nesterov_step": ((ref.nesterov_step,), ()),
+    "check_rmsprop_step": ((ref.rmsprop_step,), ()),
+    "check_adamw_step": ((ref.adamw_step,), ()),
+    "check_gradient_norms": ((ref.gradient_norms,), ()),
+    "check_gradient_bound": ((ref.gradient_bound,), ()),
+    "check_saturated_fraction": ((ref.saturated_fraction,), ()),
+    "check_init_std": ((ref.init_std,), ()),
+    "check_batch_norm": ((ref.batch_norm,), ()),
+    "check_clip_by_global_norm": ((ref.clip_by_global_norm,), ()),
+    "check_l2_penalty": ((ref.l2_penalty,), ()),
+    "check_dropout_mask": ((ref.dropout_mask,), ()),
+    "check_early_stopping": ((ref.early_stopping,), ()),
+    "check_matmul_cost": ((ref.matmul_cost,), ()),
+    "check_host_to_device": ((ref.host_to_device,), ()),
+    "check_launch_and_total": ((ref.launch_and_total,), ()),
+    "check_conv1d": ((ref.conv1d,), ()),
+    "check_rnn_forward": ((ref.rnn_forward,), ()),
+    "check_attention": ((ref.attention,), ()),
+    "check_fa_hidden_delta": ((ref.fa_hidden_delta,), ()),
+    "check_angle_degrees": ((ref.angle_degrees,), ()),
+}
+NAMES = sorted(CONTRACT)
+
+
+def checkers_defined() -> dict[str, object]:
+    """Every public check_* function defined in a module of minigrad_course.checks."""
+    found = {}
+    for info in pkgutil.iter_modules(checks.__path__):
+        module = importlib.import_module(f"{checks.__name__}.{info.name}")
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("check_") and fn.__module__ == module.__name__:
+                found[name] = fn
+    return found
+
+
+def call(name, replacement=None, capsys=None):
+    """Run checker `name` on its reference solutions, or with every learner function replaced."""
+    solutions, extra = CONTRACT[name]
+    fns = solutions if replacement is None else [replacement] * len(solutions)
+    return run(getattr(checks, name), *fns, *extra, capsys=capsys)
+
+
+def test_every_checker_is_in_the_contract():
+    defined = checkers_defined()
+    assert set(defined) == set(CONTRACT), "a checker without a contract entry, or an entry without a checker"
+    for name, fn in defined.items():
+        assert getattr(checks, name, None) is fn, f"{name} is not exported by minigrad_course.checks"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_reference_is_accepted(name, capsys):
+    ok, out = call(name, capsys=capsys)
+    assert ok, out
+    lines = out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("✅ "), out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_stub_says_not_done_yet(name, capsys):
+    ok, out = call(name, stub, capsys=capsys)
+    assert not ok
+    lines = out.splitlines()
+    assert len(lines) == 1, out
+    assert lines[0].startswith("⏳ ") and " is not done yet: replace `raise NotImplementedError`" in lines[0], out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_crash_is_reported(name, capsys):
+    ok, out = call(name, crashes, capsys=capsys)
+    assert not ok
+    first = out.splitlines()[0]
+    assert first.startswith("❌ ") and "raised ZeroDivisionError: division by zero" in first, out
+    assert "Traceback" not in out and "not done yet" not in out and "✅" not in out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_not_a_function_is_named(name, capsys):
+    ok, out = call(name, 42, capsys=capsys)
+    assert not ok
+    assert out.splitlines() == [out.splitlines()[0]] and out.startswith("❌ ") and "expected a function" in out, out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_random_numbers_are_left_alone(name, capsys):
+    mg.manual_seed(123)
+    np.random.seed(123)
+    expected = mg.randn(5).numpy(), np.random.random(3)
+    mg.manual_seed(123)
+    np.random.seed(123)
+    call(name, capsys=capsys)
+    assert np.array_equal(mg.randn(5).numpy(), expected[0]) and np.array_equal(np.random.random(3), expected[1])
