@@ -20,7 +20,7 @@ import functools
 import io
 from typing import Any, Callable, Mapping
 
-__all__ = ["Explorer", "explorer", "figure_png", "interactive_figure", "static_text"]
+__all__ = ["Explorer", "control_names", "enable_when", "explorer", "figure_png", "interactive_figure", "static_text"]
 
 Rule = Callable[[dict[str, Any]], bool]
 
