@@ -78,7 +78,7 @@ def _explorer_class() -> type:
                 bundle["text/plain"] = repr(self)  # the base class would cut it at 110 characters
             return bundle
 
-    Explorer.__module__ = __name__
+    Explorer.__module__, Explorer.__qualname__ = __name__, "Explorer"
     return Explorer
 
 
