@@ -49,6 +49,85 @@ def test_solutions_handout(tmp_path):
     assert len(written) == sum(any(editions.is_solution(c) for c in nbformat.read(p, 4).cells) for p in NOTEBOOKS)
 
 
+def test_solutions_handout_imports_what_it_uses(tmp_path):
+    """Every name a handout uses is imported in it or named in its docstring as the notebook's own;
+    a handout that needs nothing from the notebook runs on its own."""
+    import runpy
+
+    for path in editions.build_solutions(ROOT / "notebooks", tmp_path):
+        text = path.read_text()
+        docstring = text.split('"""')[1]
+        missing = [name for name in editions.free_names(text) if name not in docstring.split("They use")[-1]]
+        assert not missing, f"{path.name} uses {missing} without importing them"
+        if "They use" not in docstring:
+            runpy.run_path(str(path))
+
+
+def test_import_lines_keep_the_notebooks_spelling():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("%matplotlib inline"),
+                nbformat.v4.new_code_cell("import numpy as np\nimport os.path\nfrom minigrad import Tensor, nn as mnn")]
+    assert editions.import_lines(nb, {"np", "mnn", "os"}) == {
+        "np": "import numpy as np", "os": "import os.path", "mnn": "from minigrad import nn as mnn"}
+    assert editions.free_names("import math\ndef f(x):\n    return np.sqrt(x) + math.pi + len(x)\n") == {"np"}
+
+
+def two_notebook_course(folder: Path) -> Path:
+    """A course folder with two small notebooks, one with an exercise."""
+    notebooks = folder / "notebooks"
+    notebooks.mkdir(parents=True)
+    (folder / "figures").mkdir()
+    (folder / "figures" / "f.png").write_bytes(b"png")
+    exercise = nbformat.v4.new_notebook()
+    exercise.cells = [nbformat.v4.new_code_cell("def f():\n    return 1\n", metadata={"tags": ["solution"]}),
+                      nbformat.v4.new_code_cell("checks.check_f(f)")]
+    nbformat.write(exercise, notebooks / "01_one.ipynb")
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# two")]), notebooks / "02_two.ipynb")
+    return notebooks
+
+
+def test_student_edition_is_built_once_and_kept(tmp_path):
+    notebooks = two_notebook_course(tmp_path / "course")
+    out = tmp_path / "student"
+    assert len(editions.build_student(notebooks, out, keep_existing=True)) == 2
+    assert (out / "figures" / "f.png").read_bytes() == b"png"
+    mine = out / "notebooks" / "01_one.ipynb"
+    work = nbformat.read(mine, 4)
+    work.cells[0].source = "def f():\n    return 1  # my answer\n"
+    nbformat.write(work, mine)
+    (out / "notebooks" / "notes.txt").write_text("my notes")
+    (out / "notebooks" / "02_two.ipynb").unlink()
+    assert editions.build_student(notebooks, out, keep_existing=True) == [out / "notebooks" / "02_two.ipynb"]
+    assert "my answer" in mine.read_text(), "the learner's work is never overwritten"
+    assert (out / "notebooks" / "notes.txt").read_text() == "my notes"
+
+
+def test_rebuild_refuses_to_overwrite_the_learners_work(tmp_path):
+    notebooks = two_notebook_course(tmp_path / "course")
+    out = tmp_path / "student"
+    editions.build_student(notebooks, out)
+    mine = out / "notebooks" / "01_one.ipynb"
+    work = nbformat.read(mine, 4)
+    work.cells.append(nbformat.v4.new_code_cell("print('my experiment')"))
+    nbformat.write(work, mine)
+    before = mine.read_bytes()
+    with pytest.raises(editions.LearnersWorkError, match=r"(?s)01_one.ipynb.*Nothing was overwritten.*mv .*student"):
+        editions.build_student(notebooks, out)
+    assert mine.read_bytes() == before
+    assert editions.main(["student", "--notebooks", str(notebooks), "--out", str(out)]) == 1
+
+
+def test_rebuild_of_an_untouched_edition_is_allowed(tmp_path):
+    """Running cells changes outputs, not the learner's code: a rebuild may replace such a notebook."""
+    notebooks = two_notebook_course(tmp_path / "course")
+    out = tmp_path / "student"
+    editions.build_student(notebooks, out)
+    ran = nbformat.read(out / "notebooks" / "01_one.ipynb", 4)
+    ran.cells[1].outputs = [nbformat.v4.new_output("stream", text="not done yet")]
+    nbformat.write(ran, out / "notebooks" / "01_one.ipynb")
+    assert len(editions.build_student(notebooks, out)) == 2
+
+
 @pytest.fixture(scope="module")
 def student_folder(tmp_path_factory):
     out = tmp_path_factory.mktemp("course") / "student"
