@@ -22,6 +22,10 @@ try:
     import torch.nn.functional as torch_functional
 except ImportError:  # every test that compares with torch skips itself
     torch = torch_functional = None
+else:
+    # The tensors here are tiny: handing them to a second thread costs more than it saves,
+    # and on a busy 2-core machine it makes every torch call many times slower.
+    torch.set_num_threads(1)
 
 TOLERANCES = {"float64": (1e-9, 1e-12), "float32": (1e-5, 1e-6)}
 

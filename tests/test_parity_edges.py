@@ -235,6 +235,7 @@ def test_indexing_with_an_empty_list(shape):
     check(lambda L, x: x[[]], np.ones(shape))
 
 
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")
 @pytest.mark.parametrize("in_features,out_features", [(0, 3), (3, 0)])
 def test_linear_with_zero_features_forward_and_backward(in_features, out_features):
     mine = nn.Linear(in_features, out_features)
