@@ -193,7 +193,7 @@ def test_integer_preserving_function_keeps_int_dtype(name, dtype):
 def test_sum_dtype_matches_torch(dtype):
     array = np.array([[1, 0, 1], [1, 1, 0]], dtype=dtype)
     assert_same_tensor(mg.tensor(array).sum(), torch.tensor(array).sum(), what=f"sum of {dtype}")
-    assert_same_tensor(mg.tensor(array).sum(dim=1), torch.tensor(array).sum(dim=1), what=f"sum(dim=1) of {dtype}")
+    assert_same_tensor(mg.tensor(array).sum(1), torch.tensor(array).sum(1), what=f"sum(1) of {dtype}")
 
 
 @pytest.mark.parametrize("dtype", ["bool", "int32", "int64"])
