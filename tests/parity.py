@@ -66,6 +66,8 @@ def assert_close(actual, expected, rtol: float, atol: float, what: str = "value"
 
 def assert_same_tensor(mine, theirs, rtol: float = 0.0, atol: float = 0.0, what: str = "result") -> None:
     """dtype, shape and values of a minigrad result against the torch one."""
+    assert hasattr(mine, "dtype") and hasattr(mine, "shape"), \
+        f"{what}: minigrad gives {type(mine).__name__} {mine!r}, torch a tensor"
     assert dtype_name(mine) == dtype_name(theirs), \
         f"{what}: dtype {dtype_name(mine)}, torch gives {dtype_name(theirs)}"
     assert_close(mine, theirs, rtol, atol, what)

@@ -118,7 +118,8 @@ def test_softmax_with_infinite_entries(name, dim):
 
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
-@pytest.mark.parametrize("shape,dim", [((2, 0), -1), ((0, 3), 0), ((0, 3), 1), ((2, 0), 0)])
+@pytest.mark.parametrize("shape,dim", [((2, 0), -1), ((0, 3), 0), ((0, 3), 1), ((2, 0), 0)],
+                         ids=["(2,0) dim=-1", "(0,3) dim=0", "(0,3) dim=1", "(2,0) dim=0"])
 def test_softmax_over_a_zero_length_axis(name, shape, dim):
     check(lambda L, x: getattr(L.F, name)(x, dim), np.zeros(shape))
 
@@ -175,7 +176,8 @@ def test_sum_and_mean_of_an_empty_tensor(name, dtype):
     check(lambda L, x: getattr(x, name)(), np.zeros(0), dtype=dtype)
 
 
-@pytest.mark.parametrize("shape,dim", [((2, 0), 1), ((0, 3), 0), ((0, 3), 1)])
+@pytest.mark.parametrize("shape,dim", [((2, 0), 1), ((0, 3), 0), ((0, 3), 1)],
+                         ids=["(2,0) dim=1", "(0,3) dim=0", "(0,3) dim=1"])
 @pytest.mark.parametrize("name", ["sum", "mean"])
 def test_sum_and_mean_over_an_empty_axis(name, shape, dim):
     check(lambda L, x: getattr(x, name)(dim), np.zeros(shape))
@@ -230,7 +232,7 @@ def test_reduction_of_a_0d_tensor_over_dim_1_raises_index_error():
         mg.tensor(2.5).sum(1)
 
 
-@pytest.mark.parametrize("shape", [(3,), (3, 2)])
+@pytest.mark.parametrize("shape", [(3,), (3, 2)], ids=str)
 def test_indexing_with_an_empty_list(shape):
     check(lambda L, x: x[[]], np.ones(shape))
 

@@ -19,6 +19,7 @@ def indices(high, *shape, seed=1):
     return np.random.default_rng(seed).integers(0, high, size=shape)
 
 
+CLASS_WEIGHTS = np.array([1.0, 2.0, 0.5])
 CAUSAL = np.triu(np.ones((4, 4), dtype=bool), k=1)
 
 # name -> (fn(L, *tensors), inputs)
@@ -83,22 +84,28 @@ RANDOM_CASES = {
     "nll_loss": (lambda L, x, t: L.F.nll_loss(L.F.log_softmax(x, dim=1), t), [normal(5, 3), indices(3, 5)]),
     "nll_loss(reduction='sum')": (lambda L, x, t: L.F.nll_loss(x, t, reduction="sum"), [normal(5, 3), indices(3, 5)]),
     "nll_loss(reduction='none')": (lambda L, x, t: L.F.nll_loss(x, t, reduction="none"), [normal(5, 3), indices(3, 5)]),
-    "nll_loss(ignore_index=1)": (lambda L, x, t: L.F.nll_loss(x, t, ignore_index=1), [normal(6, 3), np.array([0, 1, 2, 1, 0, 2])]),
-    "nll_loss(weight)": (lambda L, x, t: L.F.nll_loss(x, t, weight=L.const(np.array([1.0, 2.0, 0.5]).astype(x_dtype(L, x)))),
+    "nll_loss(ignore_index=1)": (lambda L, x, t: L.F.nll_loss(x, t, ignore_index=1),
+                                 [normal(6, 3), np.array([0, 1, 2, 1, 0, 2])]),
+    "nll_loss(weight)": (lambda L, x, t: L.F.nll_loss(x, t, weight=L.const(CLASS_WEIGHTS.astype(x_dtype(L, x)))),
                          [normal(6, 3), np.array([0, 1, 2, 1, 0, 2])]),
     "nll_loss (N, C, T)": (lambda L, x, t: L.F.nll_loss(x, t), [normal(2, 3, 4), indices(3, 2, 4)]),
-    "cross_entropy(ignore_index=-100)": (lambda L, x, t: L.F.cross_entropy(x, t), [normal(5, 3), np.array([0, -100, 2, 1, -100])]),
-    "cross_entropy(ignore_index=2)": (lambda L, x, t: L.F.cross_entropy(x, t, ignore_index=2), [normal(5, 3), np.array([0, 2, 2, 1, 0])]),
-    "cross_entropy(label_smoothing=0.1)": (lambda L, x, t: L.F.cross_entropy(x, t, label_smoothing=0.1), [normal(5, 3), indices(3, 5)]),
+    "cross_entropy(ignore_index=-100)": (lambda L, x, t: L.F.cross_entropy(x, t),
+                                         [normal(5, 3), np.array([0, -100, 2, 1, -100])]),
+    "cross_entropy(ignore_index=2)": (lambda L, x, t: L.F.cross_entropy(x, t, ignore_index=2),
+                                      [normal(5, 3), np.array([0, 2, 2, 1, 0])]),
+    "cross_entropy(label_smoothing=0.1)": (lambda L, x, t: L.F.cross_entropy(x, t, label_smoothing=0.1),
+                                           [normal(5, 3), indices(3, 5)]),
     "cross_entropy(label_smoothing=0.2, reduction='sum')": (
         lambda L, x, t: L.F.cross_entropy(x, t, label_smoothing=0.2, reduction="sum"), [normal(5, 3), indices(3, 5)]),
     "cross_entropy(label_smoothing=0.1, ignore_index=0)": (
-        lambda L, x, t: L.F.cross_entropy(x, t, ignore_index=0, label_smoothing=0.1), [normal(5, 3), np.array([0, 1, 2, 0, 1])]),
+        lambda L, x, t: L.F.cross_entropy(x, t, ignore_index=0, label_smoothing=0.1),
+        [normal(5, 3), np.array([0, 1, 2, 0, 1])]),
     "cross_entropy (N, C, T)": (lambda L, x, t: L.F.cross_entropy(x, t), [normal(2, 5, 7), indices(5, 2, 7)]),
     "cross_entropy (N, C, T) reduction='none'": (
         lambda L, x, t: L.F.cross_entropy(x, t, reduction="none"), [normal(2, 5, 7), indices(5, 2, 7)]),
     "cross_entropy (N, C, d1, d2) smoothing + ignore": (
-        lambda L, x, t: L.F.cross_entropy(x, t, ignore_index=1, label_smoothing=0.3), [normal(2, 3, 2, 2), indices(3, 2, 2, 2)]),
+        lambda L, x, t: L.F.cross_entropy(x, t, ignore_index=1, label_smoothing=0.3),
+        [normal(2, 3, 2, 2), indices(3, 2, 2, 2)]),
     "cross_entropy of a language model (B, T, V) as (B, V, T)": (
         lambda L, x, t: L.F.cross_entropy(x.transpose(1, 2), t), [normal(2, 6, 5), indices(5, 2, 6)]),
     "cat(dim=0)": (lambda L, a, b: L.lib.cat([a, b], dim=0), [normal(2, 3), normal(4, 3, seed=1)]),
@@ -132,8 +139,10 @@ def test_op_value_and_gradient_match_torch(name, dtype):
 
 # name -> (fn, inputs): the inputs where the op has a convention
 EDGE_CASES = {
-    "maximum ties give half to each": (lambda L, a, b: L.lib.maximum(a, b), [np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 3.0])]),
-    "minimum ties give half to each": (lambda L, a, b: L.lib.minimum(a, b), [np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 3.0])]),
+    "maximum ties give half to each": (lambda L, a, b: L.lib.maximum(a, b),
+                                       [np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 3.0])]),
+    "minimum ties give half to each": (lambda L, a, b: L.lib.minimum(a, b),
+                                       [np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 3.0])]),
     "maximum with nan": (lambda L, a, b: L.lib.maximum(a, b), [np.array([nan, 1.0]), np.array([0.0, nan])]),
     "clamp at and beyond the bounds": (lambda L, x: x.clamp(-1.0, 1.0), [np.array([-2.0, -1.0, 0.0, 1.0, 2.0])]),
     "clamp(min=0) at 0": (lambda L, x: x.clamp(min=0.0), [np.array([-1.0, 0.0, 1.0])]),
@@ -145,17 +154,21 @@ EDGE_CASES = {
     "min with ties (no dim) shares the gradient": (lambda L, x: x.min(), [np.array([[0.0, 2.0], [0.0, 0.0]])]),
     "min(dim=1) with ties": (lambda L, x: x.min(dim=1), [np.array([[0.0, 2.0, 0.0], [5.0, 5.0, 5.0]])]),
     "where with a nan in the branch not taken": (lambda L, x: L.lib.where(x > 0, x, x.log()), [np.array([-1.0, 2.0])]),
-    "where(x > 0, sqrt(x), 0) at 0 is nan, as torch": (lambda L, x: L.lib.where(x > 0, x.sqrt(), 0.0), [np.array([0.0, 4.0])]),
+    "where(x > 0, sqrt(x), 0) at 0 is nan, as torch": (lambda L, x: L.lib.where(x > 0, x.sqrt(), 0.0),
+                                                       [np.array([0.0, 4.0])]),
     "masked_fill with -inf then logsumexp": (
         lambda L, x: x.masked_fill(x < 0, -inf).logsumexp(dim=1), [np.array([[-1.0, 2.0], [-1.0, -2.0]])]),
-    "logsumexp with -inf and inf": (lambda L, x: x.logsumexp(dim=1), [np.array([[-inf, -inf], [inf, 1.0], [0.0, -inf], [nan, 1.0]])]),
+    "logsumexp with -inf and inf": (lambda L, x: x.logsumexp(dim=1),
+                                    [np.array([[-inf, -inf], [inf, 1.0], [0.0, -inf], [nan, 1.0]])]),
     "logsumexp of large values": (lambda L, x: x.logsumexp(dim=0), [np.array([1000.0, 1000.0, -1000.0])]),
     "cumsum with inf": (lambda L, x: x.cumsum(dim=0), [np.array([1.0, inf, -inf, 2.0])]),
-    "softplus past the threshold": (lambda L, x: L.F.softplus(x, beta=1, threshold=20), [np.array([19.0, 20.0, 21.0, 800.0, -800.0])]),
+    "softplus past the threshold": (lambda L, x: L.F.softplus(x, beta=1, threshold=20),
+                                    [np.array([19.0, 20.0, 21.0, 800.0, -800.0])]),
     "softplus at the edges": (lambda L, x: L.F.softplus(x), [np.array([0.0, inf, -inf, nan])]),
     "silu at the edges": (lambda L, x: L.F.silu(x), [np.array([0.0, inf, -inf, 800.0, -800.0])]),
     "elu at zero and far out": (lambda L, x: L.F.elu(x, alpha=2.0), [np.array([0.0, -800.0, 800.0, -inf])]),
-    "gather picking one element twice": (lambda L, x: x.gather(0, L.const(np.array([1, 1, 0]))), [np.array([1.0, 2.0])]),
+    "gather picking one element twice": (lambda L, x: x.gather(0, L.const(np.array([1, 1, 0]))),
+                                         [np.array([1.0, 2.0])]),
     "cross_entropy with every target ignored is nan": (
         lambda L, x, t: L.F.cross_entropy(x, t, ignore_index=1), [normal(3, 2), np.array([1, 1, 1])]),
     "nll_loss with every target ignored is nan": (
@@ -163,7 +176,8 @@ EDGE_CASES = {
     "cross_entropy with -inf logits of the wrong classes": (
         lambda L, x, t: L.F.cross_entropy(x, t), [np.array([[0.0, -inf], [-inf, 0.0]]), np.array([0, 1])]),
     "cross_entropy with label smoothing and -inf logits": (
-        lambda L, x, t: L.F.cross_entropy(x, t, label_smoothing=0.1), [np.array([[0.0, -inf], [-inf, 0.0]]), np.array([0, 1])]),
+        lambda L, x, t: L.F.cross_entropy(x, t, label_smoothing=0.1),
+        [np.array([[0.0, -inf], [-inf, 0.0]]), np.array([0, 1])]),
     "tril of a 1-row matrix": (lambda L, x: x.tril(diagonal=-2), [normal(1, 3)]),
     "squeeze of a 0-d tensor": (lambda L, x: x.squeeze(), [np.array(2.0)]),
     "unsqueeze of a 0-d tensor": (lambda L, x: x.unsqueeze(0), [np.array(2.0)]),
