@@ -243,8 +243,10 @@ def in_place(op_name):
             out += b
         elif op_name == "-=":
             out -= b
-        else:
+        elif op_name == "*=":
             out *= b
+        else:
+            out /= b
         return out
     return Op(apply=apply, partners=lambda rng, shape, params: [into_partner(rng, shape)])
 
@@ -378,6 +380,7 @@ OPS: dict[str, Op] = {
     "iadd_non_leaf": in_place("+="),
     "isub_non_leaf": in_place("-="),
     "imul_non_leaf": in_place("*="),
+    "idiv_non_leaf": in_place("/="),
     "setitem_non_leaf": Op(apply=setitem_apply, sample=setitem_sample),
     # reductions
     "sum": Op(apply=reduce_call("sum"), sample=reduction_sample()),
@@ -396,6 +399,7 @@ OPS: dict[str, Op] = {
     "reshape": Op(apply=lambda L, x, shape: x.reshape(shape), sample=reshape_sample),
     "transpose": Op(apply=lambda L, x, d0, d1: x.transpose(d0, d1),
                     sample=two_dims),
+    "T": Op(apply=lambda L, x: x.T, sample=lambda rng, shape: {} if len(shape) == 2 else None),
     "permute": Op(apply=lambda L, x, dims: x.permute(*dims),
                   sample=permutation),
     "squeeze": Op(apply=lambda L, x, dim: x.squeeze() if dim is None else x.squeeze(dim),
