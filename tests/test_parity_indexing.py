@@ -68,7 +68,7 @@ def test_indexing_where_numpy_and_torch_agree(label):
     check(index_fn(make_index), data)
 
 
-def test_the_issue_example_shape():
+def test_x_0_colon_list_on_shape_2_3_4_has_shape_3_2():
     assert mg.tensor(np.zeros((2, 3, 4)))[0, :, [0, 1]].shape == (3, 2)
 
 
