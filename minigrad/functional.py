@@ -12,7 +12,7 @@ from typing import Any
 
 from .backend import python_number
 from .dtypes import category, is_floating
-from .ops.elementwise import _float_data
+from .ops.elementwise import _float_data, where
 from .ops.reduce import _dims
 from .tensor import ShapeError, Tensor
 
@@ -101,7 +101,8 @@ def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     positive = a > 0
     with x._backend.errstate():
         out = xp.where(positive, a, alpha * xp.expm1(xp.where(positive, xp.zeros_like(a), a)))
-    return x._result(out, (x,), lambda g: (xp.where(positive, g, g * (out + alpha)),), "elu")
+    negative = a <= 0  # not "not positive": nan passes the gradient through, as in PyTorch
+    return x._result(out, (x,), lambda g: (xp.where(negative, g * (out + alpha), g),), "elu")
 
 
 def silu(x: Tensor) -> Tensor:
@@ -160,9 +161,8 @@ def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Te
     ax = _class_axis(x, dim, axis)
     if x.ndim and x.shape[ax] == 0:
         return x._result(a, (x,), lambda g: (g,), "softmax")
-    with x._backend.errstate():
-        m = xp.max(a, axis=ax, keepdims=True) if x.ndim else a
-        e = xp.exp(a - xp.where(xp.isfinite(m), m, xp.zeros_like(m)))
+    with x._backend.errstate():  # +inf, or only -inf, in a row: nan, as in PyTorch
+        e = xp.exp(a - (xp.max(a, axis=ax, keepdims=True) if x.ndim else a))
         s = e / xp.sum(e, axis=ax, keepdims=True)
 
     def backward(g):
@@ -180,8 +180,7 @@ def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -
     if x.ndim and x.shape[ax] == 0:
         return x._result(a, (x,), lambda g: (g,), "log_softmax")
     with x._backend.errstate():
-        m = xp.max(a, axis=ax, keepdims=True) if x.ndim else a
-        shifted = a - xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+        shifted = a - (xp.max(a, axis=ax, keepdims=True) if x.ndim else a)
         out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=ax, keepdims=True))
 
     def backward(g):
@@ -312,10 +311,18 @@ def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_in
     w = xp.ones((classes.shape[1],), dtype=classes.data.dtype) if weight is None else weight.data
     kept = xp.where(ignored, xp.zeros((), dtype=w.dtype), w[safe])
     picked = classes[Tensor._wrap(xp.arange(classes.shape[0]), backend), Tensor._wrap(safe, backend)]
-    losses = -picked * Tensor._wrap(kept, backend)
+    losses = where(Tensor._wrap(ignored, backend), 0.0, -picked * Tensor._wrap(kept, backend))
     if reduction == "mean":
-        return losses.sum() / Tensor._wrap(xp.sum(kept), backend)
+        return _weighted_mean(losses.sum(), xp.sum(kept))
     return _reduce(losses.reshape(shape), reduction)
+
+
+def _weighted_mean(total: Tensor, weight: Any) -> Tensor:
+    """total / weight; when every position was ignored (weight 0): nan, with gradient 0 (as PyTorch)."""
+    xp = total._backend.xp
+    with total._backend.errstate():
+        out = total.data / weight
+    return total._result(out, (total,), lambda g: (xp.where(weight == 0, xp.zeros_like(g), g / weight),), "mean")
 
 
 def _classes_last(input: Tensor, target: Any, name: str) -> tuple[Tensor, Tensor, tuple]:
@@ -334,8 +341,8 @@ def _classes_last(input: Tensor, target: Any, name: str) -> tuple[Tensor, Tensor
 
 def _class_targets(input: Tensor, target: Any, name: str) -> Tensor:
     if python_number(target) is not None and input.ndim != 1:
-        raise TypeError(f"{name}: targets must be a tensor (or array) of class indices, one per example, "
-                        f"e.g. mg.tensor([{int(python_number(target))}]) for a batch of one; got a bare number")
+        raise TypeError(f"{name}: targets must be a tensor (or array) of class indices of shape "
+                        f"({input.shape[0] if input.ndim else 'N'},), one per example, e.g. mg.tensor([{int(python_number(target))}]) for a batch of one; got a bare number")
     targets = input._tensor_operand(target) if not isinstance(target, list) else \
         Tensor(target, device=input.device)
     if category(targets.dtype_name) != 1:
@@ -415,10 +422,9 @@ def _smoothing_term(log_p: Tensor, target: Any, weight: Tensor | None, ignore_in
         return smooth
     kept = ~ignored.data
     if weight is None:
-        return smooth.sum() / Tensor._wrap(xp.astype(xp.sum(kept), log_p.data.dtype), log_p._backend)
+        return _weighted_mean(smooth.sum(), xp.astype(xp.sum(kept), log_p.data.dtype))
     safe = xp.where(kept, targets.data, xp.zeros_like(targets.data))
-    total = xp.sum(xp.where(kept, weight.data[safe], xp.zeros((), dtype=weight.data.dtype)))
-    return smooth.sum() / Tensor._wrap(total, log_p._backend)
+    return _weighted_mean(smooth.sum(), xp.sum(xp.where(kept, weight.data[safe], xp.zeros((), dtype=weight.data.dtype))))
 
 
 def _cross_entropy_probabilities(input: Tensor, target: Tensor, weight: Tensor | None, reduction: str,

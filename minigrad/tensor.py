@@ -312,6 +312,8 @@ class Tensor:
             xp, target = self._backend.xp, self._backend.dtype(DEFAULT_FLOAT)
             a, b = xp.astype(a, target), xp.astype(b, target)
         out = _broadcast(fn, a, b, op)
+        if out.dtype != a.dtype:  # NumPy computes bool ** bool in int8
+            out = self._backend.xp.astype(out, a.dtype)
         if not isinstance(other, Tensor):
             return self._result(out, (self,), backward_of(a, b, out, True, False), op)
         return self._result(out, (self, other), backward_of(a, b, out, self.requires_grad, other.requires_grad), op)
@@ -376,6 +378,9 @@ class Tensor:
         if isinstance(operand, int) and operand < 0 and not is_floating(self.dtype_name):
             raise RuntimeError(f"integers to negative integer powers are not allowed ({self.dtype_name} tensor "
                                f"** {operand}): make the base a float tensor first (x.float())")
+
+        if self.dtype_name == "bool" and isinstance(operand, Tensor) and operand.dtype_name == "bool":
+            raise TypeError("** of two bools is not defined (as in PyTorch): convert one first, e.g. x.long()")
 
         def backward_of(a, b, out, need_a, need_b):
             def backward(g):

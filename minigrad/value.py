@@ -136,7 +136,8 @@ class Value:
     def relu(self) -> Value:
         """relu(a) = max(a, 0); derivative 1 for a > 0, else 0."""
         a = self.data
-        return Value(a if a > 0 or a != a else 0.0, (self,), (1.0 if a > 0 else 0.0,), "relu")
+        off = a <= 0  # at nan neither: relu(nan) = nan with derivative 1, as in PyTorch
+        return Value(0.0 if off else a, (self,), (0.0 if off else 1.0,), "relu")
 
     # --- the backward pass -------------------------------------------------------
 

@@ -67,11 +67,11 @@ def sigmoid(x: Tensor) -> Tensor:
 
 
 def relu(x: Tensor) -> Tensor:
-    """relu(x) = max(x, 0); derivative 1 where x > 0, else 0 (also at 0 and nan, as PyTorch)."""
+    """relu(x) = max(x, 0); derivative 0 where x <= 0, else 1 (so 0 at 0, and 1 at nan, as PyTorch)."""
     xp, a = x._backend.xp, x.data
-    positive = a > 0
-    out = xp.where(positive | (a != a), a, xp.zeros_like(a))
-    return x._result(out, (x,), lambda g: (xp.where(positive, g, xp.zeros_like(g)),), "relu")
+    off = a <= 0
+    out = xp.where(off, xp.zeros_like(a), a)
+    return x._result(out, (x,), lambda g: (xp.where(off, xp.zeros_like(g), g),), "relu")
 
 
 def abs(x: Tensor) -> Tensor:
@@ -127,32 +127,35 @@ def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor, Any, Any]:
     elif isinstance(b, Tensor):
         a = b._tensor_operand(a)
     else:
-        raise TypeError("at least one of the two arguments must be a Tensor")
+        a = Tensor(a)
+        b = a._tensor_operand(b)
     _, x, y, _ = a._promoted(b)
     return a, b, x, y
 
 
-def _extreme(a: Any, b: Any, pick_a, op: str) -> Tensor:
-    """maximum / minimum: the gradient goes to the chosen input; tied inputs get half each (PyTorch)."""
+def _extreme(a: Any, b: Any, larger: bool, op: str) -> Tensor:
+    """maximum / minimum. Gradients as PyTorch's: an input gets g unless it lost (0), half of g in a
+    tie; with a nan nobody loses, so both get g."""
     a, b, x, y = _pair(a, b)
     xp = a._backend.xp
-    chosen_a = pick_a(x, y)
-    out = xp.where(chosen_a | (x != x), x, y)  # a nan in either input wins, as in PyTorch
+    a_loses, b_loses = (x < y, x > y) if larger else (x > y, x < y)
+    out = xp.where(b_loses | (x != x), x, y)  # a nan in either input wins
 
     def backward(g):
-        share_a = xp.astype(chosen_a, g.dtype) + xp.astype(x == y, g.dtype) * 0.5
-        return g * share_a, g * (1 - share_a)
+        half, zero = g * 0.5, xp.zeros_like(g)
+        tie = x == y
+        return (xp.where(tie, half, xp.where(a_loses, zero, g)), xp.where(tie, half, xp.where(b_loses, zero, g)))
     return a._result(out, (a, b), backward, op)
 
 
 def maximum(a: Any, b: Any) -> Tensor:
     """The larger of a and b, element by element (broadcast)."""
-    return _extreme(a, b, lambda x, y: x > y, "maximum")
+    return _extreme(a, b, True, "maximum")
 
 
 def minimum(a: Any, b: Any) -> Tensor:
     """The smaller of a and b, element by element (broadcast)."""
-    return _extreme(a, b, lambda x, y: x < y, "minimum")
+    return _extreme(a, b, False, "minimum")
 
 
 def _condition(condition: Any, like: Tensor) -> Any:
@@ -165,6 +168,8 @@ def _condition(condition: Any, like: Tensor) -> Any:
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """a where condition is True, else b (broadcast); each gets the gradient where it was chosen."""
+    if isinstance(condition, Tensor) and not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(a, device=condition.device)
     a, b, x, y = _pair(a, b)
     xp = a._backend.xp
     mask = _condition(condition, a)
@@ -190,6 +195,8 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
     return x._result(out, (x,), lambda g: (xp.where(keep, xp.zeros_like(g), g),), "masked_fill")
 
 
-for _fn in (exp, log, sqrt, tanh, sigmoid, relu, abs, sin, cos, clamp, clip, masked_fill):
-    setattr(Tensor, _fn.__name__ if _fn is not clip else "clip", _fn)
+for _name, _fn in [("exp", exp), ("log", log), ("sqrt", sqrt), ("tanh", tanh), ("sigmoid", sigmoid), ("relu", relu),
+                   ("abs", abs), ("sin", sin), ("cos", cos), ("clamp", clamp), ("clip", clip),
+                   ("masked_fill", masked_fill)]:
+    setattr(Tensor, _name, _fn)
 Tensor.maximum, Tensor.minimum = maximum, minimum

@@ -82,9 +82,9 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: bool | Non
             raise RuntimeError(f"{name}() of an empty tensor has no value: give dim= to reduce along an axis")
         return _extreme_of_all(x, largest, name)
     axes, kept = _dims(x, dim, axis), _keep(keepdim, keepdims)
-    if len(axes) != 1:
-        raise TypeError(f"{name}(dim=...) takes one axis (as in PyTorch), got {dim if axis is None else axis}")
-    (ax,) = axes
+    if isinstance(dim if axis is None else axis, (tuple, list)):
+        raise TypeError(f"{name}(dim=...) takes one axis (as in PyTorch); for several use amax/amin")
+    ax = axes[0] if axes else 0
     if x.ndim and x.shape[ax] == 0:
         raise IndexError(f"{name}(dim={ax}) of a tensor with an empty axis {ax} (shape {x.shape}) has no value")
     pick = xp.argmax if largest else xp.argmin
@@ -116,11 +116,15 @@ def _along(x: Tensor, indices: Any, ax: int) -> tuple:
 
 
 def _extreme_of_all(x: Tensor, largest: bool, name: str) -> Tensor:
-    return _amax(x, tuple(range(x.ndim)), False, largest, name)
+    return _amax(x, tuple(range(x.ndim)), False, largest, name, fill=True)
 
 
-def _amax(x: Tensor, axes: tuple, kept: bool, largest: bool, name: str) -> Tensor:
-    """The largest (smallest) element over `axes`; tied elements share the gradient evenly, as in PyTorch."""
+def _amax(x: Tensor, axes: tuple, kept: bool, largest: bool, name: str, fill: bool = False) -> Tensor:
+    """The largest (smallest) element over `axes`; tied elements share the gradient evenly, as in PyTorch.
+
+    Elements that lost get 0 * g (nan if g is nan), except in max() of everything, whose
+    gradient PyTorch writes into zeros (`fill`): there they get 0 whatever g is.
+    """
     xp, a, shape = x._backend.xp, x.data, x.shape
     if 0 in [shape[i] for i in axes]:
         raise IndexError(f"{name} over an empty axis of a tensor of shape {shape} has no value")
@@ -128,8 +132,10 @@ def _amax(x: Tensor, axes: tuple, kept: bool, largest: bool, name: str) -> Tenso
     out = out_kept if kept else xp.reshape(out_kept, tuple(n for i, n in enumerate(shape) if i not in axes))
 
     def backward(g):
-        winners = xp.astype((a == out_kept) | ((a != a) & (out_kept != out_kept)), g.dtype)
-        return (_spread(xp, g, shape, axes, kept) * winners / xp.sum(winners, axis=axes, keepdims=True),)
+        won = (a == out_kept) | ((a != a) & (out_kept != out_kept))
+        winners = xp.astype(won, g.dtype)
+        share = _spread(xp, g, shape, axes, kept) / xp.sum(winners, axis=axes, keepdims=True)
+        return (xp.where(won, share, xp.zeros_like(share)) if fill else share * winners,)
     return x._result(out, (x,), backward, name)
 
 
@@ -169,14 +175,16 @@ def _arg(x: Tensor, dim: Any, keepdim: bool, axis: Any, largest: bool) -> Tensor
     return Tensor._wrap(xp.astype(out, xp.int64), x._backend)
 
 
-def argmax(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+def argmax(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+           keepdims: bool | None = None) -> Tensor:
     """Index of the largest entry (of the flattened tensor, or along `dim`): an int64 tensor."""
-    return _arg(x, dim, keepdim, axis, True)
+    return _arg(x, dim, _keep(keepdim, keepdims), axis, True)
 
 
-def argmin(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+def argmin(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+           keepdims: bool | None = None) -> Tensor:
     """Index of the smallest entry, as `argmax`."""
-    return _arg(x, dim, keepdim, axis, False)
+    return _arg(x, dim, _keep(keepdim, keepdims), axis, False)
 
 
 def var(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
@@ -206,8 +214,16 @@ def var(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool 
 
 def std(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
         correction: float | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
-    """sqrt(var), with var's correction (1 by default); d(std)/dx = d(var)/dx / (2 std)."""
-    return var(x, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
+    """sqrt(var), with var's correction (1 by default); d(std)/dx = d(var)/dx / (2 std), taken as 0
+    where std = 0 (constant values), as PyTorch does."""
+    v = var(x, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+    xp = x._backend.xp
+    out = xp.sqrt(v.data)
+
+    def backward(g):
+        with x._backend.errstate():
+            return (xp.where(out == 0, xp.zeros_like(g), g / (2 * out)),)
+    return v._result(out, (v,), backward, "std")
 
 
 def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
