@@ -27,11 +27,11 @@ Checkpoints: `opt.state_dict()` and `opt.load_state_dict(saved)`, with torch's l
 Parameters whose `.grad` is None (not used by the loss) are skipped. Updates
 replace `p.data` with a new array and never touch `p.grad`, which may be shared.
 """
-
+from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "lr_scheduler"]
