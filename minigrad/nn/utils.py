@@ -17,7 +17,6 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from ..backend import dtype_name
 from ..tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
@@ -45,20 +44,33 @@ def _order(norm_type: Any) -> float:
                          f"got {norm_type!r}") from None
 
 
-def _vector_norm(xp: Any, values: Any, p: float) -> Any:
-    """||v||_p of a 1-d or n-d array, in its own dtype, as `torch.linalg.vector_norm`:
+def _norm_of(xp: Any, g: Any, p: float) -> float:
+    """||g||_p of one gradient array, as `torch.linalg.vector_norm`:
 
-        p = inf: max |v_i|      p = -inf: min |v_i|      p = 0: the number of v_i != 0
-        otherwise (sum_i |v_i|^p)^(1/p)
+        p = inf: max |g_i|      p = -inf: min |g_i|      p = 0: the number of g_i != 0
+        otherwise (sum_i |g_i|^p)^(1/p)
+
+    The sum is taken in the array's dtype, the rest in float64.
     """
-    magnitude = xp.abs(values)
+    magnitude = xp.abs(g)
     if p == math.inf:
-        return xp.max(magnitude) if values.size else xp.zeros((), dtype=values.dtype)
+        return float(xp.max(magnitude)) if g.size else 0.0
     if p == -math.inf:
-        return xp.min(magnitude)
+        return float(xp.min(magnitude))
     if p == 0:
-        return xp.astype(xp.sum(xp.astype(values != 0, values.dtype)), values.dtype)
-    return xp.sum(magnitude ** p) ** (1.0 / p)
+        return float(xp.sum(xp.astype(g != 0, xp.int64)))
+    return float(xp.sum(magnitude ** p)) ** (1.0 / p)
+
+
+def _norm_of_norms(norms: list[float], p: float) -> float:
+    """The same p-norm of the vector of per-array norms, in float64 (an exactly rounded sum)."""
+    if p == math.inf:
+        return max(norms, key=lambda n: math.inf if math.isnan(n) else n)
+    if p == -math.inf:
+        return min(norms, key=lambda n: -math.inf if math.isnan(n) else n)
+    if p == 0:
+        return float(sum(n != 0 for n in norms))
+    return float(math.fsum(np.float64(n) ** p for n in norms) ** (1.0 / p))
 
 
 def get_total_norm(grads: Tensor | Iterable[Any], norm_type: float = 2.0, error_if_nonfinite: bool = False) -> float:
@@ -66,8 +78,9 @@ def get_total_norm(grads: Tensor | Iterable[Any], norm_type: float = 2.0, error_
 
     For p > 0 this is the p-norm of all gradients seen as one long vector. For
     p = 0 it counts the arrays holding a non-zero entry (torch's definition).
-    Each array's norm is taken in its own dtype, the total in their common one.
     `grads` are arrays (such as `p.grad`) or Tensors. An empty list gives 0.0.
+    The total is accumulated in float64 (torch uses the gradients' dtype: for
+    float32 gradients the two agree to float32 rounding).
     """
     p = _order(norm_type)
     grads = [g.data if isinstance(g, Tensor) else g for g in ([grads] if isinstance(grads, Tensor) else grads)]
@@ -79,10 +92,9 @@ def get_total_norm(grads: Tensor | Iterable[Any], norm_type: float = 2.0, error_
             raise ValueError(f"the norm of order norm_type {p} is undefined for an empty array, and parameter {i} "
                              "has an empty gradient: use norm_type >= 0")
         with np.errstate(all="ignore"):               # 0 ** -1 = inf and the like, as in torch, silently
-            norm = float(_vector_norm(_namespace(g), g, p))
-        norms.append(np.asarray(norm, dtype=np.result_type(dtype_name(g.dtype))))
+            norms.append(_norm_of(_namespace(g), g, p))
     with np.errstate(all="ignore"):
-        total = float(_vector_norm(np, np.asarray(norms, dtype=np.result_type(*norms)), p))
+        total = _norm_of_norms(norms, p)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"the total norm (order {p}) of the gradients is {total}: some gradient is nan or inf, "
                            "so the gradients cannot be clipped. Find where it comes from (a log of 0, a learning "
@@ -97,20 +109,17 @@ def _namespace(array: Any) -> Any:
 
 
 def clip_grads_with_norm_(parameters: Parameters, max_norm: float, total_norm: float) -> None:
-    """Multiply every gradient by min(max_norm / (total_norm + 1e-6), 1), in the total's dtype, as torch.
+    """Multiply every gradient by min(max_norm / (total_norm + 1e-6), 1), as torch.
 
     A nan total makes every gradient nan; an infinite one makes finite gradients 0.
     """
     params = _with_grads(parameters)
-    if not params:
-        return
-    dtype = np.result_type(*[dtype_name(p.grad.dtype) for p in params])
-    coef = np.minimum(dtype.type(max_norm) / (dtype.type(total_norm) + dtype.type(1e-6)), dtype.type(1.0))
-    if coef == 1.0:
+    coef = float(np.minimum(float(max_norm) / (np.float64(total_norm) + 1e-6), 1.0))
+    if not params or coef == 1.0:
         return                                        # g * 1 == g exactly: nothing to do
     with np.errstate(invalid="ignore"):               # inf * 0 = nan, as in torch
         for p in params:
-            p.grad = p.grad * float(coef)
+            p.grad = p.grad * coef
 
 
 def clip_grad_norm_(parameters: Parameters, max_norm: float, norm_type: float = 2.0,
