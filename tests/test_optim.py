@@ -482,6 +482,8 @@ def _adam_with_state():
     (lambda sd: None, TypeError, r"expects the dict that optimizer.state_dict\(\) returns .* got NoneType"),
     (lambda sd: {"0.weight": np.ones(2)}, ValueError, r"no 'state'.*model.load_state_dict"),
     (lambda sd: {"state": sd["state"]}, ValueError, r"no 'param_groups'"),
+    (lambda sd: {**sd, "state": [1]}, TypeError, r"state_dict\['state'\] must be a dict"),
+    (lambda sd: {**sd, "param_groups": [{"lr": 0.1}]}, ValueError, r"must be a dict with a 'params' list"),
     (lambda sd: {**sd, "param_groups": sd["param_groups"] * 2}, ValueError,
      r"the state dict has 2 parameter groups, this optimizer has 1"),
     (lambda sd: {**sd, "param_groups": [{**sd["param_groups"][0], "params": [0, 1]}]}, ValueError,
@@ -539,3 +541,11 @@ def test_parameter_that_does_not_require_grad():
 def test_other_things_are_not_parameters(bad, type_name):
     with pytest.raises(TypeError, match=rf"parameter 0 is a {type_name}: optimizers update Tensors"):
         optim.SGD([bad], lr=0.1)
+
+
+def test_the_parameters_method_or_a_non_iterable():
+    model = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=r"the method model.parameters itself: call it, model.parameters\(\)"):
+        optim.SGD(model.parameters, lr=0.1)
+    with pytest.raises(TypeError, match="params must be an iterable of Tensors or of dicts, got int"):
+        optim.SGD(3, lr=0.1)

@@ -155,7 +155,13 @@ class Optimizer:
                         if "param_groups" not in state_dict and "state" not in state_dict else "")
                 raise ValueError(f"load_state_dict: the state dict has no {key!r}: expected the dict that "
                                  f"optimizer.state_dict() returns{hint}")
+        if not isinstance(state_dict["state"], Mapping):
+            raise TypeError(f"load_state_dict: state_dict['state'] must be a dict (parameter index -> its state), "
+                            f"got {type(state_dict['state']).__name__}")
         saved = list(state_dict["param_groups"])
+        if not all(isinstance(group, Mapping) and "params" in group for group in saved):
+            raise ValueError("load_state_dict: every parameter group of the state dict must be a dict with a "
+                             "'params' list (parameter indices)")
         if len(saved) != len(self.param_groups):
             raise ValueError(f"load_state_dict: the state dict has {len(saved)} parameter groups, this optimizer "
                              f"has {len(self.param_groups)}")
@@ -217,7 +223,13 @@ def _as_list_of_params(params: Any) -> list:
         raise TypeError("params must be the parameters, not the model: pass model.parameters()")
     if isinstance(params, dict):
         raise TypeError("params must be an iterable of Tensors or of dicts, got a dict: wrap it in a list")
-    return list(params)
+    if callable(params) and getattr(params, "__name__", "") == "parameters":
+        raise TypeError("params must be the parameters, got the method model.parameters itself: call it, "
+                        "model.parameters()")
+    try:
+        return list(params)
+    except TypeError:
+        raise TypeError(f"params must be an iterable of Tensors or of dicts, got {type(params).__name__}") from None
 
 
 def _check_parameter(p: Any, where: str) -> None:
