@@ -1,5 +1,5 @@
-"""nn.utils.clip_grad_norm_ and clip_grad_value_ against torch.nn.utils: every norm type, empty and
-missing gradients, nan and inf gradients, float32."""
+"""nn.utils.clip_grad_norm_ and clip_grad_value_: the norms' definitions, and against torch.nn.utils
+(where installed) every norm type, empty and missing gradients, nan and inf gradients, float32."""
 import math
 import warnings
 
@@ -8,8 +8,9 @@ import pytest
 
 import minigrad as mg
 from minigrad.nn.utils import clip_grad_norm_, clip_grad_value_
+from helpers import torch
 
-torch = pytest.importorskip("torch")
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
 
 NORM_TYPES = [0, 0.5, 1, 2.0, 3, math.inf, -math.inf, -1, -2.5, "inf"]
 NAN, INF = float("nan"), float("inf")
@@ -53,6 +54,7 @@ GRADS = [
 ]
 
 
+@needs_torch
 @pytest.mark.parametrize("norm_type", NORM_TYPES, ids=str)
 @pytest.mark.parametrize("grads", GRADS, ids=["zeros", "random", "small-and-missing"])
 @pytest.mark.parametrize("max_norm", [0.5, 1e3, 0.0])
@@ -63,6 +65,22 @@ def test_total_norm_and_clipping_match_torch(grads, norm_type, max_norm):
     _assert_same_grads(ours, theirs)
 
 
+@pytest.mark.parametrize("norm_type, expected", [
+    (2.0, math.sqrt(9 + 16 + 1 + 4)), (1, 3 + 4 + 1 + 2), (3, (27 + 64 + 1 + 8) ** (1 / 3)), (math.inf, 4.0),
+    (-math.inf, 0.0), (0.5, (math.sqrt(3) + 2 + 1 + math.sqrt(2)) ** 2), (0, 2.0),
+])
+def test_total_norm_definition(norm_type, expected):
+    """|| (||g_1||, ||g_2||, ...) ||_p; for p > 0 the norm of all entries as one vector."""
+    params = [mg.Tensor(np.zeros(s), requires_grad=True) for s in (3, 2, 2)]
+    for p, g in zip(params, ([0.0, 3.0, -4.0], [0.0, 0.0], [1.0, 2.0])):
+        p.grad = np.array(g)
+    total = clip_grad_norm_(params, max_norm=1.0, norm_type=norm_type)
+    assert total == pytest.approx(expected, rel=1e-12)
+    coef = min(1.0, 1.0 / (expected + 1e-6))
+    np.testing.assert_allclose(params[0].grad, np.array([0.0, 3.0, -4.0]) * coef, rtol=1e-12)
+
+
+@needs_torch
 @pytest.mark.parametrize("norm_type", [0, 1, 2.0, math.inf, -math.inf])
 def test_float32_gradients_stay_float32(norm_type):
     grads = [np.random.default_rng(3).normal(size=(4, 3)) * 10, np.random.default_rng(4).normal(size=7)]
@@ -71,12 +89,14 @@ def test_float32_gradients_stay_float32(norm_type):
     _assert_same_grads(ours, theirs, rtol=1e-6)
 
 
+@needs_torch
 def test_norm_zero_counts_the_tensors_with_a_nonzero_entry_as_torch_does():
     """torch takes the norm of the per-tensor norms: for order 0, the count of non-zero counts."""
     total, expected, _, _ = _clip_both([[0.0, 3.0, -4.0], [0.0, 0.0], [1.0, 2.0]], 10.0, norm_type=0)
     assert total == expected == 2.0
 
 
+@needs_torch
 @pytest.mark.parametrize("parameters", [[], "all-missing"])
 def test_no_gradients_total_zero(parameters):
     ours, theirs = _pair([None, None]) if parameters == "all-missing" else ([], [])
@@ -105,6 +125,7 @@ def test_a_single_tensor_and_an_empty_gradient():
         clip_grad_norm_([empty], 1.0, norm_type=-1)
 
 
+@needs_torch
 @pytest.mark.parametrize("bad", [[NAN, 1.0], [INF, 1.0], [-INF, 2.0]], ids=["nan", "inf", "-inf"])
 @pytest.mark.parametrize("norm_type", [2.0, 1, 0, math.inf])
 def test_nonfinite_gradients_scaled_as_torch_does(bad, norm_type):
@@ -116,15 +137,21 @@ def test_nonfinite_gradients_scaled_as_torch_does(bad, norm_type):
 
 @pytest.mark.parametrize("bad", [[NAN, 1.0], [INF, 1.0]], ids=["nan", "inf"])
 def test_error_if_nonfinite(bad):
-    ours, theirs = _pair([bad, [0.5, -0.5]])
-    with pytest.raises(RuntimeError, match="non-finite"):
-        torch.nn.utils.clip_grad_norm_(theirs, 1.0, error_if_nonfinite=True)
+    ours = [mg.Tensor(np.zeros(2), requires_grad=True) for _ in range(2)]
+    ours[0].grad, ours[1].grad = np.array(bad), np.array([0.5, -0.5])
     before = [p.grad.copy() for p in ours]
     with pytest.raises(RuntimeError, match=r"total norm \(order 2.0\) of the gradients is (nan|inf): some gradient "
                                            r"is nan or inf.*error_if_nonfinite=False"):
         clip_grad_norm_(ours, 1.0, error_if_nonfinite=True)
     for p, b in zip(ours, before):                     # nothing was scaled
         np.testing.assert_equal(p.grad, b)
+
+
+@needs_torch
+def test_torch_raises_there_too():
+    _, theirs = _pair([[NAN, 1.0]])
+    with pytest.raises(RuntimeError, match="non-finite"):
+        torch.nn.utils.clip_grad_norm_(theirs, 1.0, error_if_nonfinite=True)
 
 
 def test_old_gradient_arrays_are_not_modified():
@@ -148,6 +175,7 @@ def test_bad_arguments():
 # --- clip_grad_value_ ----------------------------------------------------------------------------
 
 
+@needs_torch
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("clip_value", [1.0, 0.25, 2, 0.0])
 def test_clip_grad_value_matches_torch(dtype, clip_value):

@@ -1,9 +1,11 @@
-"""optim.lr_scheduler against torch.optim.lr_scheduler: the same learning rates step after step,
-defaults, last_epoch, state dicts, chaining, and the warning about the order of the steps."""
+"""optim.lr_scheduler: each docstring's formula, and against torch.optim.lr_scheduler (where installed) the
+same learning rates step after step, defaults, last_epoch, state dicts, chaining, and the warning about
+the order of the steps."""
 import copy
 import inspect
 import math
 import warnings
+from bisect import bisect_right
 
 import numpy as np
 import pytest
@@ -11,8 +13,9 @@ import pytest
 import minigrad as mg
 from minigrad import optim
 from minigrad.optim import lr_scheduler
+from helpers import torch
 
-torch = pytest.importorskip("torch")
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
 
 STEPS = 60
 
@@ -27,10 +30,15 @@ class Warmup:
         return min(1.0, (epoch + 1) / self.steps)
 
 
-def _optimizers(lrs=(0.1,), momentum=0.9):
-    """An SGD optimizer in minigrad and in torch, one parameter group per learning rate."""
-    ours = optim.SGD([{"params": [mg.zeros(2, requires_grad=True)], "lr": lr} for lr in lrs],
+def _ours(lrs=(0.1,), momentum=0.9):
+    """An SGD optimizer, one parameter group per learning rate."""
+    return optim.SGD([{"params": [mg.zeros(2, requires_grad=True)], "lr": lr} for lr in lrs],
                      lr=lrs[0], momentum=momentum)
+
+
+def _optimizers(lrs=(0.1,), momentum=0.9):
+    """The same SGD optimizer in minigrad and in torch."""
+    ours = _ours(lrs, momentum)
     theirs = torch.optim.SGD([{"params": [torch.zeros(2, requires_grad=True)], "lr": lr} for lr in lrs],
                              lr=lrs[0], momentum=momentum)
     return ours, theirs
@@ -93,18 +101,48 @@ SCHEDULES = {
 }
 
 
+@needs_torch
 @pytest.mark.parametrize("name", sorted(SCHEDULES))
 @pytest.mark.parametrize("lrs", [(0.1,), (0.1, 0.02)], ids=["one-group", "two-groups"])
 def test_same_learning_rates_as_torch(name, lrs):
     _assert_same(*_both(SCHEDULES[name], lrs))
 
 
+FORMULAS = {
+    # name: (the scheduler, the formula in its docstring: the learning rate after t steps from lr_0)
+    "StepLR": (SCHEDULES["StepLR-gamma"], lambda lr0, t: lr0 * 0.5 ** (t // 7)),
+    "MultiStepLR": (SCHEDULES["MultiStepLR-repeated"],
+                    lambda lr0, t: lr0 * 0.3 ** bisect_right([4, 12, 12, 30], t)),
+    "ExponentialLR": (SCHEDULES["ExponentialLR"], lambda lr0, t: lr0 * 0.93 ** t),
+    "CosineAnnealingLR": (SCHEDULES["CosineAnnealingLR-eta_min"],
+                          lambda lr0, t: 1e-3 + (lr0 - 1e-3) * (1 + math.cos(math.pi * t / 13)) / 2),
+    "LambdaLR": (SCHEDULES["LambdaLR-object"], lambda lr0, t: lr0 * min(1.0, (t + 1) / 10)),
+    "LinearLR": (SCHEDULES["LinearLR-warmup"], lambda lr0, t: lr0 * (0.01 + 0.99 * min(t, 12) / 12)),
+    "LinearLR-decay": (SCHEDULES["LinearLR-decay"], lambda lr0, t: lr0 * (1.0 - 0.95 * min(t, 40) / 40)),
+    "SequentialLR": (SCHEDULES["SequentialLR-warmup-cosine"],
+                     lambda lr0, t: lr0 * (0.01 + 0.99 * t / 10) if t < 10 else
+                     1e-4 + (lr0 - 1e-4) * (1 + math.cos(math.pi * (t - 10) / 40)) / 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORMULAS))
+def test_learning_rates_follow_the_docstring_formula(name):
+    make, formula = FORMULAS[name]
+    opt = _ours((0.1, 0.02))
+    for t, (last, groups) in enumerate(_lrs(opt, make(lr_scheduler, opt), STEPS)):
+        np.testing.assert_allclose(last, [formula(0.1, t), formula(0.02, t)], rtol=1e-12, atol=1e-15,
+                                   err_msg=f"step {t}")
+        assert groups == last
+
+
+@needs_torch
 def test_lambdalr_with_one_function_per_group():
     def make(m, o):
         return m.LambdaLR(o, [lambda e: 1 / (e + 1), lambda e: 0.9 ** e])
     _assert_same(*_both(make, (0.1, 0.5)))
 
 
+@needs_torch
 def test_chained_schedulers_compose_as_in_torch():
     """Two schedulers stepping one optimizer: each scales the lr the other one left (torch's docs example)."""
     ours, theirs = _optimizers()
@@ -119,6 +157,7 @@ def test_chained_schedulers_compose_as_in_torch():
         assert ours.param_groups[0]["lr"] == pytest.approx(theirs.param_groups[0]["lr"], rel=1e-12)
 
 
+@needs_torch
 def test_training_follows_the_schedule():
     """The parameters of SGD with warm-up then cosine end where torch's do."""
     rng = np.random.default_rng(0)
@@ -142,6 +181,7 @@ def test_training_follows_the_schedule():
 # --- defaults, last_epoch ------------------------------------------------------------------------
 
 
+@needs_torch
 @pytest.mark.parametrize("name", ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR",
                                   "LinearLR", "SequentialLR"])
 def test_signature_and_defaults_as_torch(name):
@@ -152,6 +192,7 @@ def test_signature_and_defaults_as_torch(name):
         assert parameter.default == theirs[key].default, key
 
 
+@needs_torch
 @pytest.mark.parametrize("name", ["StepLR", "MultiStepLR-repeated", "CosineAnnealingLR-eta_min", "LinearLR-warmup",
                                   "ExponentialLR", "LambdaLR"])
 def test_resuming_with_last_epoch_as_torch(name):
@@ -173,7 +214,7 @@ def test_resuming_with_last_epoch_as_torch(name):
 
 
 def test_last_epoch_without_initial_lr_is_a_clear_error():
-    opt, _ = _optimizers()
+    opt = _ours()
     with pytest.raises(KeyError, match=r"'initial_lr' is not in param_groups\[0\].*last_epoch=-1"):
         lr_scheduler.StepLR(opt, 3, last_epoch=4)
 
@@ -184,14 +225,14 @@ def test_last_epoch_without_initial_lr_is_a_clear_error():
 @pytest.mark.parametrize("name", sorted(SCHEDULES))
 def test_state_dict_round_trip_equals_an_uninterrupted_run(name):
     make = SCHEDULES[name]
-    opt, _ = _optimizers((0.1, 0.02))
+    opt = _ours((0.1, 0.02))
     straight = _lrs(opt, make(lr_scheduler, opt), 40)
 
-    opt, _ = _optimizers((0.1, 0.02))
+    opt = _ours((0.1, 0.02))
     sched = make(lr_scheduler, opt)
     first = _lrs(opt, sched, 17)
     saved_opt, saved_sched = copy.deepcopy(opt.state_dict()), copy.deepcopy(sched.state_dict())
-    fresh, _ = _optimizers((0.7, 0.7))
+    fresh = _ours((0.7, 0.7))
     resumed = make(lr_scheduler, fresh)          # build the scheduler first, then load: as torch advises
     fresh.load_state_dict(saved_opt)
     resumed.load_state_dict(saved_sched)
@@ -199,6 +240,7 @@ def test_state_dict_round_trip_equals_an_uninterrupted_run(name):
     _assert_same(first + second[1:], straight)
 
 
+@needs_torch
 @pytest.mark.parametrize("name", ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
                                   "SequentialLR-warmup-cosine", "LambdaLR-object"])
 def test_state_dict_has_torchs_keys_and_values(name):
@@ -225,7 +267,7 @@ def _assert_same_state(mine, ref):
 
 
 def test_lambdalr_saves_callable_objects_not_functions():
-    opt, _ = _optimizers((0.1, 0.2))
+    opt = _ours((0.1, 0.2))
     sched = lr_scheduler.LambdaLR(opt, [Warmup(4), lambda e: 1.0])
     saved = sched.state_dict()
     assert saved["lr_lambdas"] == [{"steps": 4}, None]
@@ -237,6 +279,7 @@ def test_lambdalr_saves_callable_objects_not_functions():
 # --- the order of the steps ----------------------------------------------------------------------
 
 
+@needs_torch
 def test_scheduler_step_before_optimizer_step_warns_as_torch():
     for module, opt in zip((lr_scheduler, torch.optim.lr_scheduler), _optimizers()):
         sched = module.StepLR(opt, 3)
@@ -245,14 +288,14 @@ def test_scheduler_step_before_optimizer_step_warns_as_torch():
 
 
 def test_the_warning_says_what_to_do():
-    opt, _ = _optimizers()
+    opt = _ours()
     sched = lr_scheduler.CosineAnnealingLR(opt, 10)
     with pytest.warns(UserWarning, match=r"call optimizer.step\(\) first.*skips the first learning rate"):
         sched.step()
 
 
 def test_right_order_does_not_warn():
-    opt, _ = _optimizers()
+    opt = _ours()
     sched = lr_scheduler.StepLR(opt, 3)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -262,7 +305,7 @@ def test_right_order_does_not_warn():
 
 
 def test_get_lr_outside_step_warns_to_use_get_last_lr():
-    opt, _ = _optimizers()
+    opt = _ours()
     sched = lr_scheduler.StepLR(opt, 3)
     with pytest.warns(UserWarning, match=r"get_last_lr\(\)"):
         sched.get_lr()
@@ -272,8 +315,8 @@ def test_get_lr_outside_step_warns_to_use_get_last_lr():
 
 
 def test_bad_arguments():
-    opt, _ = _optimizers((0.1, 0.2))
-    other, _ = _optimizers()
+    opt = _ours((0.1, 0.2))
+    other = _ours()
     with pytest.raises(TypeError, match=r"list is not an Optimizer"):
         lr_scheduler.StepLR([], 3)
     with pytest.raises(ValueError, match=r"step_size must be a positive integer, got 0"):
@@ -297,4 +340,4 @@ def test_bad_arguments():
 def test_the_module_is_importable_as_in_torch():
     from minigrad.optim.lr_scheduler import CosineAnnealingLR, LRScheduler  # noqa: F401
     assert optim.lr_scheduler is lr_scheduler
-    assert math.isclose(lr_scheduler.StepLR(_optimizers()[0], 2).get_last_lr()[0], 0.1)
+    assert math.isclose(lr_scheduler.StepLR(_ours(), 2).get_last_lr()[0], 0.1)
