@@ -278,16 +278,19 @@ def _clamped_log(p: Tensor) -> Tensor:
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """BCE of sigmoid(x) against y, as max(x, 0) - x y + log(1 + e^-|x|): no overflow.
+    """BCE of sigmoid(x) against y, as (1 - y) x + m + log(e^-m + e^(-x-m)), m = max(-x, 0): no overflow
+    (PyTorch's formula, so even x = -inf gives what PyTorch gives).
 
     d/dx = sigmoid(x) - y.
     """
     target = _as_target(target, input, "binary_cross_entropy_with_logits")
     _check_probability_targets(target, "binary_cross_entropy_with_logits")
     xp, x, y = input._backend.xp, input.data, target.data
-    e = xp.exp(-xp.abs(x))
-    loss = xp.maximum(x, 0.0) - x * y + xp.log1p(e)
-    probability = xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    with input._backend.errstate():
+        m = xp.maximum(-x, xp.zeros_like(x))
+        loss = (1 - y) * x + m + xp.log(xp.exp(-m) + xp.exp(-x - m))
+        e = xp.exp(-xp.abs(x))
+        probability = xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
     def backward(g):
         gx = g * (probability - y) if input.requires_grad else None

@@ -76,11 +76,11 @@ def _check_tensors(fn, inputs, eps, atol, rtol, mode) -> bool:
     out = _call(fn, copies)
     chosen = mode == "auto"
     if chosen:
-        mode = "full" if out.size <= FULL_JACOBIAN_MAX_OUTPUTS else "projection"
+        mode = "full" if out.numel() <= FULL_JACOBIAN_MAX_OUTPUTS else "projection"
     if mode == "full":
         analytic = _analytic_jacobians(fn, copies, checked, out.shape)
         for i in checked:
-            numeric = np.zeros((out.size, copies[i].size))
+            numeric = np.zeros((out.numel(), copies[i].numel()))
             for k, column in enumerate(_numeric_columns(fn, copies, i, eps)):
                 numeric[:, k] = column
             _compare_jacobian(i, copies[i].shape, out.shape, analytic[i], numeric, atol, rtol)
@@ -89,7 +89,7 @@ def _check_tensors(fn, inputs, eps, atol, rtol, mode) -> bool:
         analytic = _analytic_projection(fn, copies, checked, weights)
         for i in checked:
             numeric = np.array([column @ weights.ravel() for column in _numeric_columns(fn, copies, i, eps)])
-            why = (f", chosen by mode='auto' since the output has {out.size} elements, more than "
+            why = (f", chosen by mode='auto' since the output has {out.numel()} elements, more than "
                    f"{FULL_JACOBIAN_MAX_OUTPUTS}" if chosen else "")
             _compare_projection(i, copies[i].shape, analytic[i], numeric.reshape(copies[i].shape), atol, rtol, why)
     return True
@@ -132,7 +132,7 @@ def _backward_with(fn: Callable, xs: list, checked: list[int], weights: np.ndarr
 def _analytic_jacobians(fn, xs, checked, out_shape) -> dict[int, np.ndarray]:
     """For each checked input, its Jacobian J of shape (outputs, input elements), one row per backward pass."""
     size = int(np.prod(out_shape))
-    rows = {i: np.zeros((size, xs[i].size)) for i in checked}
+    rows = {i: np.zeros((size, xs[i].numel())) for i in checked}
     for j in range(size):
         basis = np.zeros(size)
         basis[j] = 1.0

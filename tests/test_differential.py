@@ -419,7 +419,8 @@ OPS: dict[str, Op] = {
                 sample=lambda rng, shape: {"dim": new_dim(rng, len(shape))}, partners=same_shape),
     # losses
     "mse_loss": Op(apply=lambda L, a, b, reduction: L.F.mse_loss(a, b, reduction=reduction),
-                   sample=lambda rng, shape: {"reduction": pick(rng, ["mean", "sum", "none"])}, partners=same_shape),
+                   sample=lambda rng, shape: {"reduction": pick(rng, ["mean", "sum", "none"])}, partners=same_shape,
+                   reuse=False),  # minigrad refuses a target of another shape; torch only warns
     "cross_entropy": Op(apply=loss_apply("cross_entropy"), sample=target_sample),
     "nll_loss": Op(apply=loss_apply("nll_loss"), sample=lambda rng, shape: target_sample(rng, shape, smoothing=False)),
     "bce_of_sigmoid": Op(apply=lambda L, x, target, reduction: L.F.binary_cross_entropy(

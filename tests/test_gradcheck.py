@@ -12,28 +12,52 @@ from helpers import leaf, torch
 pytestmark = pytest.mark.usefixtures("cpu_namespace")
 
 
-def leaky_square(x):
+class LeakySquare(mg.Function):
     """x ** 2 whose backward adds 1e-4 * sum(g) to every input element.
 
     d out_j / d x_k is 2 x_k where j = k and 0 elsewhere; this backward returns
     1e-4 for every off-diagonal entry. One random projection of the output sees
     only (J^T w)_k = 2 x_k w_k + 1e-4 sum(w), within rtol of the true value.
     """
-    xp = x._backend.xp
 
-    def backward(g):
-        return (2 * x.data * g + 1e-4 * xp.sum(g),)
-    return x._result(x.data * x.data, (x,), backward, "leaky_square")
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 2 * x * g + 1e-4 * g.sum()
 
 
-def half_square(x):
+class HalfSquare(mg.Function):
     """x ** 2 whose backward forgets the factor 2: wrong on every diagonal entry."""
-    return x._result(x.data * x.data, (x,), lambda g: (x.data * g,), "half_square")
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return x * g
 
 
-def no_backward(x):
+class NoBackward(mg.Function):
     """x ** 2 whose backward returns no gradient at all."""
-    return x._result(x.data * x.data, (x,), lambda g: (None,), "no_backward")
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        return None
+
+
+leaky_square, half_square, no_backward = LeakySquare.apply, HalfSquare.apply, NoBackward.apply
 
 
 def _away_from_zero(shape, seed=0):
@@ -137,7 +161,7 @@ def test_correct_ops_pass(mode, rng):
     cases = [
         (lambda a, b: a @ b, [rng.normal(size=(3, 4)), rng.normal(size=(4, 2))]),
         (lambda a, b: (a + b).tanh(), [rng.normal(size=(2, 3)), rng.normal(size=(3,))]),  # broadcasting
-        (lambda a: F.softmax(a, -1), [rng.normal(size=(3, 4))]),
+        (lambda a: F.softmax(a, dim=-1), [rng.normal(size=(3, 4))]),
         (lambda a: (a * a).sum(), [rng.normal(size=(5,))]),
         (lambda a: a[1:, ::2] * 2, [rng.normal(size=(3, 4))]),
     ]

@@ -15,8 +15,7 @@ import types
 import warnings
 from typing import Any, Iterable
 
-import numpy as np
-
+from ..backend import Backend, array_device, get_backend
 from ..tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
@@ -70,7 +69,15 @@ def _norm_of_norms(norms: list[float], p: float) -> float:
         return min(norms, key=lambda n: -math.inf if math.isnan(n) else n)
     if p == 0:
         return float(sum(n != 0 for n in norms))
-    return float(math.fsum(np.float64(n) ** p for n in norms) ** (1.0 / p))
+    return _power(math.fsum(_power(n, p) for n in norms), 1.0 / p)
+
+
+def _power(x: float, p: float) -> float:
+    """x ** p for x >= 0 in IEEE floats: 0 ** -1 = inf and overflow = inf, as NumPy and torch give."""
+    try:
+        return float(x ** p)
+    except (ZeroDivisionError, OverflowError):
+        return math.inf
 
 
 def get_total_norm(grads: Tensor | Iterable[Any], norm_type: float = 2.0, error_if_nonfinite: bool = False) -> float:
@@ -83,18 +90,17 @@ def get_total_norm(grads: Tensor | Iterable[Any], norm_type: float = 2.0, error_
     float32 gradients the two agree to float32 rounding).
     """
     p = _order(norm_type)
-    grads = [g.data if isinstance(g, Tensor) else g for g in ([grads] if isinstance(grads, Tensor) else grads)]
+    grads = [_with_backend(g) for g in ([grads] if isinstance(grads, Tensor) else grads)]
     if not grads:
         return 0.0
     norms = []
-    for i, g in enumerate(grads):
+    for i, (g, backend) in enumerate(grads):
         if g.size == 0 and p < 0:
             raise ValueError(f"the norm of order norm_type {p} is undefined for an empty array, and parameter {i} "
                              "has an empty gradient: use norm_type >= 0")
-        with np.errstate(all="ignore"):               # 0 ** -1 = inf and the like, as in torch, silently
-            norms.append(_norm_of(_namespace(g), g, p))
-    with np.errstate(all="ignore"):
-        total = _norm_of_norms(norms, p)
+        with backend.errstate():               # 0 ** -1 = inf and the like, as in torch, silently
+            norms.append(_norm_of(backend.xp, g, p))
+    total = _norm_of_norms(norms, p)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"the total norm (order {p}) of the gradients is {total}: some gradient is nan or inf, "
                            "so the gradients cannot be clipped. Find where it comes from (a log of 0, a learning "
@@ -103,9 +109,11 @@ def get_total_norm(grads: Tensor | Iterable[Any], norm_type: float = 2.0, error_
     return total
 
 
-def _namespace(array: Any) -> Any:
-    namespace = getattr(array, "__array_namespace__", None)
-    return namespace() if namespace is not None else np
+def _with_backend(grad: Any) -> tuple[Any, Backend]:
+    """A gradient (an array or a Tensor) with the backend of its device."""
+    if isinstance(grad, Tensor):
+        return grad.data, grad._backend
+    return grad, get_backend("cuda" if array_device(grad) == "cuda" else "cpu")
 
 
 def clip_grads_with_norm_(parameters: Parameters, max_norm: float, total_norm: float) -> None:
@@ -114,11 +122,12 @@ def clip_grads_with_norm_(parameters: Parameters, max_norm: float, total_norm: f
     A nan total makes every gradient nan; an infinite one makes finite gradients 0.
     """
     params = _with_grads(parameters)
-    coef = float(np.minimum(float(max_norm) / (np.float64(total_norm) + 1e-6), 1.0))
+    ratio = float(max_norm) / (float(total_norm) + 1e-6)
+    coef = ratio if ratio < 1.0 or ratio != ratio else 1.0   # min(ratio, 1), keeping a nan
     if not params or coef == 1.0:
         return                                        # g * 1 == g exactly: nothing to do
-    with np.errstate(invalid="ignore"):               # inf * 0 = nan, as in torch
-        for p in params:
+    for p in params:
+        with p._backend.errstate():                   # inf * 0 = nan, as in torch
             p.grad = p.grad * coef
 
 

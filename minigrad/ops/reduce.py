@@ -200,11 +200,13 @@ def var(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool 
     xp, shape = x._backend.xp, x.shape
     axes, kept = _dims(x, dim, axis), _keep(keepdim, keepdims)
     a = _float_data(x)
+    wide = xp.astype(a, xp.float64)  # accumulated in float64, as PyTorch does on the CPU: no overflow of squares
     n = math.prod(shape[i] for i in axes)
     with x._backend.errstate():
-        centered = a - xp.sum(a, axis=axes, keepdims=True) / n if n else a
+        centered = wide - xp.sum(wide, axis=axes, keepdims=True) / n if n else wide
         scale = 1.0 / (n - c) if n - c > 0 else math.inf if n else math.nan
-        out = xp.sum(centered * centered, axis=axes, keepdims=kept) * scale
+        out = xp.astype(xp.sum(centered * centered, axis=axes, keepdims=kept) * scale, a.dtype)
+        centered = xp.astype(centered, a.dtype)
 
     def backward(g):
         with x._backend.errstate():

@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Callable, Iterable
 
-import numpy as np
-
-from ..backend import dtype_name
+from ..backend import array_device, host_array
+from ..dtypes import is_floating
 from ..tensor import Tensor
 
 __all__ = ["Optimizer"]
@@ -192,27 +191,27 @@ def _export(value: Any, p: Tensor) -> Any:
     """A state entry as saved: numbers as they are, arrays as Tensor copies on p's device."""
     if _is_number(value):
         return value
-    return Tensor(_copy(p._backend.xp, value), device=p.device)
+    return Tensor._wrap(p._backend.xp.asarray(value, copy=True), p._backend)
 
 
 def _import(key: str, value: Any, p: Tensor, index: Any) -> Any:
     """A saved state entry as this optimizer keeps it: an int step, or a fresh array like p's."""
     where = f"state {key!r} of parameter {index}"
     if key == "step":
-        return int(float(value.item() if isinstance(value, Tensor) else np.asarray(value)))
+        return int(float(value.item() if isinstance(value, Tensor) else host_array(value)))
     if _is_number(value):
         return value
     if isinstance(value, Tensor):
         array = value.numpy()
-    elif isinstance(value, np.ndarray) or hasattr(value, "__array__"):
-        array = np.asarray(value)
+    elif hasattr(value, "__array__") or hasattr(value, "__dlpack__"):
+        array = host_array(value)
     else:
         raise TypeError(f"load_state_dict: {where} is a {type(value).__name__}: expected a Tensor or a NumPy array")
-    if array.shape != p.shape:
-        raise ValueError(f"load_state_dict: {where} has shape {array.shape}, but the parameter has shape {p.shape}: "
-                         "the state dict belongs to another model or optimizer")
-    dtype = np.dtype(dtype_name(p.dtype)) if array.dtype.kind == "f" else array.dtype
-    return p._backend.asarray(np.array(array, dtype=dtype, copy=True))
+    if tuple(array.shape) != p.shape:
+        raise ValueError(f"load_state_dict: {where} has shape {tuple(array.shape)}, but the parameter has shape "
+                         f"{p.shape}: the state dict belongs to another model or optimizer")
+    floating = is_floating(array.dtype.name)
+    return p._backend.asarray(array, dtype=p.dtype_name if floating else array.dtype.name, copy=True)
 
 
 def _as_list_of_params(params: Any) -> list:
@@ -233,7 +232,7 @@ def _as_list_of_params(params: Any) -> list:
 
 
 def _check_parameter(p: Any, where: str) -> None:
-    if isinstance(p, np.ndarray):
+    if array_device(p) is not None:
         raise TypeError(f"{where} is a NumPy array: optimizers update Tensors. Wrap it in a Tensor that requires "
                         "grad, Tensor(array, requires_grad=True), and compute the loss from that Tensor")
     if not isinstance(p, Tensor):
@@ -258,7 +257,4 @@ def _check_nonnegative(group: dict, *names: str) -> None:
 
 def _copy(xp: Any, array: Any) -> Any:
     """A fresh array equal to `array` (state must never alias a gradient)."""
-    try:
-        return xp.asarray(array, copy=True)
-    except TypeError:  # an older CuPy without asarray(copy=)
-        return array.copy()
+    return xp.asarray(array, copy=True)
