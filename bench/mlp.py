@@ -1,14 +1,19 @@
-"""One MLP training step in minigrad, against the same step in hand-written NumPy and in PyTorch (CPU).
+"""One MLP training step in minigrad, against the same step in hand-written NumPy, PyTorch (CPU) and
+JAX with the whole step compiled by jax.jit (CPU), each where installed.
 
-    python bench/mlp.py
+    python bench/mlp.py             the three sizes of the table, and a width sweep (figure)
+    python bench/mlp.py --quick     fewer repeats
 
-The step: forward, cross-entropy (binary with logits for one output), backward,
-SGD update, all in float32. Hand-written NumPy is the floor for any NumPy
-engine (no graph, no Python objects per op); "matmuls only" times the step's
-matrix products alone, the BLAS floor.
+The step: forward through Linear/ReLU layers, softmax cross-entropy, backward,
+SGD update, all in float32, the same output layer and loss everywhere.
+Hand-written NumPy is the floor for any NumPy engine (no graph, no Python
+objects per op); "matmuls only" times the step's matrix products alone, the
+BLAS floor. The width sweep (2-W-W-10, batch 128) shows how minigrad's fixed
+cost per op fades as the arrays grow.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -16,6 +21,7 @@ from pathlib import Path
 # PyTorch's OpenMP threads otherwise spin after each of its steps and, on a
 # 2-core machine, starve the NumPy (OpenBLAS) threads of the contender timed next.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import numpy as np
 
@@ -30,8 +36,14 @@ try:
     import torch
 except ImportError:
     torch = None
+try:
+    import jax
+    import jax.numpy as jnp
+except ImportError:
+    jax = None
 
-CONFIGS = [((2, 16, 16, 1), 100), ((64, 256, 256, 10), 128), ((784, 1024, 1024, 10), 256)]
+CONFIGS = [((2, 16, 16, 2), 100), ((64, 256, 256, 10), 128), ((784, 1024, 1024, 10), 256)]
+SWEEP_WIDTHS = [8, 32, 128, 512, 2048]
 LR = 0.01
 
 
@@ -59,18 +71,13 @@ def numpy_step(X, y, weights):
             h = np.maximum(h, 0)
         activations.append(h)
     n = X.shape[0]
-    if h.shape[1] == 1:
-        p = 1 / (1 + np.exp(-h[:, 0]))
-        loss = np.mean(np.maximum(h[:, 0], 0) - h[:, 0] * y + np.log1p(np.exp(-np.abs(h[:, 0]))))
-        g = ((p - y) / n)[:, None].astype(np.float32)
-    else:
-        shifted = h - h.max(axis=1, keepdims=True)
-        e = np.exp(shifted)
-        p = e / e.sum(axis=1, keepdims=True)
-        loss = -np.mean(np.log(p[np.arange(n), y]))
-        g = p
-        g[np.arange(n), y] -= 1
-        g /= n
+    shifted = h - h.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    p = e / e.sum(axis=1, keepdims=True)
+    loss = -np.mean(np.log(p[np.arange(n), y]))
+    g = p
+    g[np.arange(n), y] -= 1
+    g /= n
     for i in reversed(range(len(weights))):
         W, b = weights[i]
         a = activations[i]
@@ -109,11 +116,7 @@ def minigrad_model(sizes, weights):
 
 
 def minigrad_step(model, opt, X, y):
-    logits = model(X)
-    if logits.shape[1] == 1:
-        loss = F.binary_cross_entropy_with_logits(logits.reshape(-1), y.astype(np.float32))
-    else:
-        loss = F.cross_entropy(logits, y)
+    loss = F.cross_entropy(model(X), y)
     opt.zero_grad()
     loss.backward()
     opt.step()
@@ -133,62 +136,132 @@ def torch_model(sizes, weights):
 
 
 def torch_step(model, opt, X, y):
-    logits = model(X)
-    if logits.shape[1] == 1:
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits.reshape(-1), y.float())
-    else:
-        loss = torch.nn.functional.cross_entropy(logits, y)
+    loss = torch.nn.functional.cross_entropy(model(X), y)
     opt.zero_grad()
     loss.backward()
     opt.step()
     return loss
 
 
+def jax_step_fn():
+    """The whole step (forward, loss, gradient, SGD) as one jax.jit-compiled function of (params, X, y)."""
+    def loss_fn(params, X, y):
+        h = X
+        for i, (W, b) in enumerate(params):
+            h = h @ W.T + b
+            if i < len(params) - 1:
+                h = jnp.maximum(h, 0)
+        log_p = jax.nn.log_softmax(h, axis=1)
+        return -jnp.mean(jnp.take_along_axis(log_p, y[:, None], axis=1))
+
+    @jax.jit
+    def step(params, X, y):
+        loss, grads = jax.value_and_grad(loss_fn)(params, X, y)
+        return [(W - LR * gW, b - LR * gb) for (W, b), (gW, gb) in zip(params, grads)], loss
+    return step
+
+
 def check_same_first_step(sizes, batch):
-    """All three implementations compute the same loss from the same weights."""
+    """Every implementation computes the same loss from the same weights."""
     X, y, weights = make_problem(sizes, batch)
     model, opt = minigrad_model(sizes, weights)
-    ours = float(minigrad_step(model, opt, mg.tensor(X), y).item())
+    ours = float(minigrad_step(model, opt, mg.tensor(X), mg.tensor(y)).item())
     ref = float(numpy_step(X, y, [(W.copy(), b.copy()) for W, b in weights]))
     assert abs(ours - ref) < 1e-5 * max(1, abs(ref)), (ours, ref)
     if torch is not None:
         tmodel, topt = torch_model(sizes, weights)
         theirs = float(torch_step(tmodel, topt, torch.from_numpy(X), torch.from_numpy(y)).item())
         assert abs(ours - theirs) < 1e-5 * max(1, abs(ref)), (ours, theirs)
+    if jax is not None:
+        _, loss = jax_step_fn()([(jnp.asarray(W), jnp.asarray(b)) for W, b in weights], jnp.asarray(X), jnp.asarray(y))
+        assert abs(ours - float(loss)) < 1e-5 * max(1, abs(ref)), (ours, float(loss))
 
 
-def bench(sizes, batch, repeats):
-    check_same_first_step(sizes, batch)
+def contenders(sizes, batch, others=True):
+    """name -> a function running one training step (state kept in closures)."""
     X, y, weights = make_problem(sizes, batch)
     model, opt = minigrad_model(sizes, weights)
-    Xt = mg.tensor(X)
+    Xt, yt = mg.tensor(X), mg.tensor(y)
     np_weights = [(W.copy(), b.copy()) for W, b in weights]
-    contenders = {
-        "numpy": lambda: numpy_step(X, y, np_weights),
-        "minigrad": lambda: minigrad_step(model, opt, Xt, y),
-        "matmuls only": lambda: matmuls_only(X, y, weights),
-    }
+    out = {"numpy": lambda: numpy_step(X, y, np_weights), "minigrad": lambda: minigrad_step(model, opt, Xt, yt)}
+    if not others:
+        return out
+    out["matmuls only"] = lambda: matmuls_only(X, y, weights)
     if torch is not None:
         tmodel, topt = torch_model(sizes, weights)
         tX, ty = torch.from_numpy(X), torch.from_numpy(y)
-        contenders["pytorch"] = lambda: torch_step(tmodel, topt, tX, ty)
-    return time_alternately(contenders, repeats=repeats, warmup=5)
+        out["pytorch"] = lambda: torch_step(tmodel, topt, tX, ty)
+    if jax is not None:
+        step = jax_step_fn()
+        state = {"params": [(jnp.asarray(W), jnp.asarray(b)) for W, b in weights]}
+        jX, jy = jnp.asarray(X), jnp.asarray(y)
+
+        def jax_step():
+            state["params"], loss = step(state["params"], jX, jy)
+            loss.block_until_ready()
+        out["jax jit"] = jax_step
+    return out
+
+
+def repeats_for(sizes, quick):
+    return (60 if quick else 300) if max(sizes) < 1000 else (10 if quick else 30)
+
+
+def sweep(quick: bool) -> dict:
+    """minigrad / NumPy for 2-W-W-10 (batch 128) over the widths."""
+    out = {}
+    for width in SWEEP_WIDTHS:
+        sizes = (2, width, width, 10)
+        r = time_alternately(contenders(sizes, 128, others=False), repeats=repeats_for(sizes, quick), warmup=5)
+        out[str(width)] = {"numpy_s": r["numpy"]["median_s"], "minigrad_s": r["minigrad"]["median_s"],
+                           "ratio": r["minigrad"]["median_s"] / r["numpy"]["median_s"]}
+        print(f"  width {width:5d}: minigrad / numpy = {out[str(width)]['ratio']:.2f}")
+    return out
+
+
+def plot_sweep(results: dict, path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    widths = [int(w) for w in results]
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    ax.plot(widths, [results[str(w)]["ratio"] for w in widths], "o-", label="minigrad / hand-written NumPy")
+    ax.axhline(1, color="black", linestyle=":", label="no overhead")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("hidden width W (MLP 2-W-W-10, batch 128, float32)")
+    ax.set_ylabel("time of one training step, ratio")
+    ax.set_title("minigrad's fixed cost per op fades as the arrays grow")
+    ax.legend()
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    args = parser.parse_args()
     results, rows = {}, []
+    names = ["numpy", "minigrad", "pytorch", "jax jit", "matmuls only"]
     for sizes, batch in CONFIGS:
+        check_same_first_step(sizes, batch)
         name = "-".join(map(str, sizes)) + f" (batch {batch})"
-        r = bench(sizes, batch, repeats=200 if sizes[1] < 1000 else 30)
+        r = time_alternately(contenders(sizes, batch), repeats=repeats_for(sizes, args.quick), warmup=5)
         results[name] = r
         base = r["numpy"]["median_s"]
-        us = lambda k: f"{r[k]['median_s'] * 1e6:.0f} us" if k in r else "-"  # noqa: E731
-        ratio = lambda k: f"{r[k]['median_s'] / base:.2f}" if k in r else "-"  # noqa: E731
-        rows.append([name, us("numpy"), us("minigrad"), ratio("minigrad"), us("pytorch"), ratio("pytorch"),
-                     us("matmuls only"), ratio("matmuls only")])
-    print(table(rows, ["MLP", "numpy", "minigrad", "/numpy", "pytorch", "/numpy", "matmuls", "/numpy"]))
-    path = write_results("mlp", "python bench/mlp.py", results)
-    print(f"wrote {path}")
+        row = [name]
+        for k in names:
+            row += [f"{r[k]['median_s'] * 1e6:.0f} us", f"{r[k]['median_s'] / base:.2f}"] if k in r else ["-", "-"]
+        rows.append(row)
+        print(rows[-1])
+    header = ["MLP"] + [h for k in names for h in (k, "/numpy")]
+    print(table(rows, header))
+    print("width sweep:")
+    results["width sweep (2-W-W-10, batch 128)"] = sweep(args.quick)
+    figure = Path(__file__).resolve().parent / "results" / "mlp_width_sweep.png"
+    plot_sweep(results["width sweep (2-W-W-10, batch 128)"], figure)
+    command = "python bench/mlp.py" + (" --quick" if args.quick else "")
+    print(f"wrote {write_results('mlp', command, results)} and {figure}")
 
 
 if __name__ == "__main__":

@@ -130,7 +130,10 @@ def run_backward(root, grad) -> None:
                 continue
             stored.add(id(g))
             _check_versions(node)
-            for _, parent, parent_grad in input_gradients(node, g):
+            for parent, parent_grad in zip(node._prev, node._backward(g)):
+                if parent_grad is None or not parent.requires_grad:
+                    continue
+                parent_grad = _fitted(backend.xp, parent_grad, parent.data)
                 previous = pending.get(parent)
                 pending[parent] = parent_grad if previous is None else previous + parent_grad
 
@@ -142,16 +145,18 @@ def input_gradients(node, g) -> list:
     back to the input's shape and cast to the input's dtype.
     """
     xp = node._backend.xp
-    out = []
-    for position, (parent, parent_grad) in enumerate(zip(node._prev, node._backward(g))):
-        if parent_grad is None or not parent.requires_grad:
-            continue
-        if parent_grad.shape != parent.data.shape:
-            parent_grad = unbroadcast(xp, parent_grad, parent.data.shape)
-        if parent_grad.dtype != parent.data.dtype:
-            parent_grad = xp.astype(parent_grad, parent.data.dtype)
-        out.append((position, parent, parent_grad))
-    return out
+    return [(position, parent, _fitted(xp, parent_grad, parent.data))
+            for position, (parent, parent_grad) in enumerate(zip(node._prev, node._backward(g)))
+            if parent_grad is not None and parent.requires_grad]
+
+
+def _fitted(xp, grad: Any, like: Any) -> Any:
+    """An op's gradient for an input, summed back to the input's shape and cast to its dtype."""
+    if grad.shape != like.shape:
+        grad = unbroadcast(xp, grad, like.shape)
+    if grad.dtype != like.dtype:
+        grad = xp.astype(grad, like.dtype)
+    return grad
 
 
 def _own(backend, g: Any, stored: set) -> Any:

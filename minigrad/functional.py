@@ -374,9 +374,9 @@ def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None, igno
     if isinstance(target, Tensor) and is_floating(target.dtype_name):
         return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing)
     if input.ndim == 2 and weight is None and label_smoothing == 0 and reduction in ("mean", "sum", "none"):
-        fused = _cross_entropy_rows(input, target, ignore_index)
+        fused = _cross_entropy_rows(input, target, ignore_index, reduction)
         if fused is not None:
-            return _reduce(fused, reduction)
+            return fused
     class_axis = 1 if input.ndim > 1 else 0
     log_p = log_softmax(input, dim=class_axis)
     nll = nll_loss(log_p, target, weight, ignore_index, reduction)
@@ -386,26 +386,38 @@ def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None, igno
                                                         class_axis) * (label_smoothing / input.shape[class_axis])
 
 
-def _cross_entropy_rows(logits: Tensor, target: Any, ignore_index: int) -> Tensor | None:
-    """The common case in one node: (N, C) logits, N class indices, none ignored. None otherwise."""
+def _cross_entropy_rows(logits: Tensor, target: Any, ignore_index: int, reduction: str) -> Tensor | None:
+    """The common case in one node: (N, C) logits, N class indices in range (none ignored). None otherwise.
+
+    loss_n = -log p_n[t_n], p_n = softmax(logits_n); d loss_n / d logits_n = p_n - onehot(t_n),
+    divided by N for the mean.
+    """
     targets = _class_targets(logits, target, "cross_entropy")
-    xp = logits._backend.xp
+    backend = logits._backend
+    xp = backend.xp
     n, c = logits.shape
     if targets.shape != (n,):
         raise ShapeError(f"cross_entropy: {n} rows of logits need targets of shape ({n},), got {targets.shape}")
-    idx = targets.data
-    if n and bool(xp.any(idx == ignore_index)):
+    if not n:
         return None
-    _check_class_range(xp, idx, c, "cross_entropy")
-    log_p = log_softmax(logits.detach(), dim=1).data
+    idx = targets.data
+    lowest, highest = int(xp.min(idx)), int(xp.max(idx))
+    if lowest < 0 or highest >= c or lowest <= ignore_index <= highest:
+        return None  # the general path checks the range and handles ignore_index
+    a = _float_data(logits)
+    with backend.errstate():
+        shifted = a - xp.max(a, axis=1, keepdims=True)
+        log_p = shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
     rows = xp.arange(n)
-    picked = logits._backend.getitem(log_p, (rows, idx))
+    losses = -backend.getitem(log_p, (rows, idx))
+    scale = 1.0 / n if reduction == "mean" else 1.0
+    out = losses if reduction == "none" else xp.sum(losses) * scale
 
     def backward(g):
         grad = xp.exp(log_p)
-        grad = logits._backend.scatter_add(grad, (rows, idx), xp.full((n,), -1, dtype=grad.dtype))
-        return (xp.reshape(g, (n, 1)) * grad,)
-    return logits._result(-picked, (logits,), backward, "cross_entropy")
+        backend.setitem(grad, (rows, idx), backend.getitem(grad, (rows, idx)) - 1)
+        return ((xp.reshape(g, (n, 1)) if reduction == "none" else g * scale) * grad,)
+    return logits._result(out, (logits,), backward, "cross_entropy")
 
 
 def _smoothing_term(log_p: Tensor, target: Any, weight: Tensor | None, ignore_index: int, reduction: str,

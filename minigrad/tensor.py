@@ -253,7 +253,7 @@ class Tensor:
             for p in parents:
                 if p.requires_grad:
                     out.requires_grad, out._prev, out._backward, out._op = True, parents, backward, op
-                    out._versions = tuple(q._version_counter() for q in parents)
+                    out._versions = tuple([q._version if q._base is None else q._base._version for q in parents])
                     break
         return out
 

@@ -24,7 +24,7 @@ class StrictBackend(backend.Backend):
         return self.asarray(np.from_dlpack(array)[_to_numpy_index(index)])
 
     def setitem(self, array, index, values):
-        if index is Ellipsis or index == (Ellipsis,):
+        if index is Ellipsis or (isinstance(index, tuple) and len(index) == 1 and index[0] is Ellipsis):
             array[...] = values if not isinstance(values, np.ndarray) else self.asarray(values)
             return
         host = np.from_dlpack(array).copy()

@@ -68,10 +68,9 @@ def sigmoid(x: Tensor) -> Tensor:
 
 def relu(x: Tensor) -> Tensor:
     """relu(x) = max(x, 0); derivative 0 where x <= 0, else 1 (so 0 at 0, and 1 at nan, as PyTorch)."""
-    xp, a = x._backend.xp, x.data
-    off = a <= 0
-    out = xp.where(off, xp.zeros_like(a), a)
-    return x._result(out, (x,), lambda g: (xp.where(off, xp.zeros_like(g), g),), "relu")
+    backend, a = x._backend, x.data
+    out = backend.xp.maximum(a, backend.xp.zeros((), dtype=a.dtype))  # keeps nan, as PyTorch
+    return x._result(out, (x,), lambda g: (backend.zero_where(a <= 0, g),), "relu")
 
 
 def abs(x: Tensor) -> Tensor:

@@ -24,8 +24,10 @@ hand: set `group["lr"]` in each group, or `opt.lr = value`, which sets it in eve
 
 Checkpoints: `opt.state_dict()` and `opt.load_state_dict(saved)`, with torch's layout.
 
-Parameters whose `.grad` is None (not used by the loss) are skipped. Updates
-replace `p.data` with a new array and never touch `p.grad`, which may be shared.
+Parameters whose `.grad` is None (not used by the loss) are skipped. SGD
+updates each parameter in place, as torch does (the others compute a new array);
+either way `p.grad` is left as it was, and a graph built before the step refuses
+to backpropagate afterwards (its parameters changed), as in torch.
 """
 from . import lr_scheduler
 from .adagrad import Adagrad

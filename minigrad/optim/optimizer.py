@@ -84,7 +84,9 @@ class Optimizer:
                 g = -p.grad if group.get("maximize", False) else p.grad
                 state = self.state.setdefault(p, {})
                 new = self._update(p._backend.xp, p.data, g, state, group)
-                p.data = new if new.dtype == p.data.dtype else p._backend.xp.astype(new, p.data.dtype)
+                if new is not p.data:
+                    p.data = new if new.dtype == p.data.dtype else p._backend.xp.astype(new, p.data.dtype)
+                p._root()._version += 1  # as torch: a graph that used the old value refuses to backpropagate
         return loss
 
     def _update(self, xp: Any, param: Any, grad: Any, state: dict, group: dict) -> Any:

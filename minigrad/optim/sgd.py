@@ -42,4 +42,5 @@ class SGD(Optimizer):
                 buf = momentum * state["momentum_buffer"] + (1 - group["dampening"]) * grad
             state["momentum_buffer"] = buf
             grad = grad + momentum * buf if group["nesterov"] else buf
-        return param - group["lr"] * grad
+        param -= group["lr"] * grad  # in place, as torch: views of the parameter see the update
+        return param
