@@ -51,6 +51,56 @@ def chain_backward(value_type, n=1_000_000):
     return x.grad
 
 
+def tree_sum(values):
+    """Pairwise sums, so the graph is only log2(n) deep (micrograd's recursive backward can walk it)."""
+    while len(values) > 1:
+        values = [values[i] + values[i + 1] if i + 1 < len(values) else values[i] for i in range(0, len(values), 2)]
+    return values[0]
+
+
+def node_cost(value_type, n=100_000):
+    """Seconds per node to build and to backpropagate, and bytes per node held by the graph.
+
+    The graph: x * c_i for n constants (each constant becomes a node too), summed pairwise:
+    3n nodes in all. Time and memory are measured on separate builds (tracing memory slows
+    building down).
+    """
+    import time
+    import tracemalloc
+
+    def build():
+        return tree_sum([x * float(i % 7) for i in range(n)])
+
+    x = value_type(0.5)
+    gc.disable()
+    start = time.perf_counter()
+    total = build()
+    build_s = time.perf_counter() - start
+    start = time.perf_counter()
+    total.backward()
+    backward_s = time.perf_counter() - start
+    del total
+    tracemalloc.start()
+    total = build()
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    gc.enable()
+    nodes = 3 * n
+    return {"nodes": nodes, "build_s_per_node": build_s / nodes, "backward_s_per_node": backward_s / nodes,
+            "bytes_per_node": held / nodes}
+
+
+def node_costs() -> dict:
+    """The median of three measurements (tracemalloc slows building; the bytes do not vary)."""
+    import statistics
+
+    out = {}
+    for name, value_type in (("minigrad", Value), ("micrograd", MicroValue)):
+        runs = [node_cost(value_type) for _ in range(3)]
+        out[name] = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    return out
+
+
 def main() -> None:
     X, y = make_moons(100, noise=0.1, seed=1)
     y = 2 * y - 1
@@ -88,10 +138,14 @@ def main() -> None:
                  f"{mc['median_s']:.2f} s" if "median_s" in mc else "RecursionError",
                  f"{mc['median_s'] / chain['minigrad']['median_s']:.1f}x" if "median_s" in mc else "-"])
     print(table(rows, ["benchmark", "minigrad", "micrograd", "minigrad faster by"]))
+    nodes = node_costs()
+    print(table([[name, f"{c['build_s_per_node'] * 1e9:.0f} ns", f"{c['backward_s_per_node'] * 1e9:.0f} ns",
+                  f"{c['bytes_per_node']:.0f} B"] for name, c in nodes.items()],
+                ["engine", "build / node", "backward / node", "memory / node"]))
     path = write_results("scalar", "python bench/scalar.py",
                          {"demo_step": demo, "demo_speedup": speedup, "demo_step_gc_disabled": demo_no_gc,
                           "demo_speedup_gc_disabled": speedup_no_gc, "demo_loss_max_difference": worst,
-                          "chain_1e6": chain})
+                          "chain_1e6": chain, "node_cost": nodes})
     print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
 
 
