@@ -324,6 +324,7 @@ class Tensor:
         With no `grad`, self must hold a single number (a loss): dL/dL = 1.
         Otherwise `grad` is dL/d(self), of self's shape. Gradients of leaves
         accumulate: call `zero_grad()` (or set `.grad = None`) between steps.
+        Intermediate tensors hold this call's gradient only (as `Value` does).
         """
         if not self.requires_grad:
             raise RuntimeError("backward() on a tensor that does not require grad: no input of its graph "
