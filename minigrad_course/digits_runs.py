@@ -70,7 +70,7 @@ def digits_split(test: bool = False, seed: int = 0) -> DigitsSplit:
     """Notebook 08's split: 1,437 training and 360 validation images (`train_test_split`, 20%, `seed`).
 
     With test=True, those 360 images become the test set, untouched by any tuning, and a quarter
-    of the other 1,437 is the validation set: 1,078 training, 359 validation, 360 test images.
+    of the other 1,437 is the validation set: 1,077 training, 360 validation, 360 test images.
     The arrays are read-only (they are shared by every run).
     """
     X, y = load_digits()
