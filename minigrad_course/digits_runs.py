@@ -28,8 +28,10 @@ metrics (to report), which tuning never sees.
 from __future__ import annotations
 
 import functools
+import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -40,8 +42,22 @@ from minigrad import nn, no_grad, optim
 from minigrad.data import DataLoader, load_digits, train_test_split
 from minigrad.optim import lr_scheduler
 
-__all__ = ["DigitsSplit", "digits_split", "new_mlp", "evaluate", "steps_to_accuracy", "fit_steps_model",
+__all__ = ["load_sweep", "DigitsSplit", "digits_split", "new_mlp", "evaluate", "steps_to_accuracy", "fit_steps_model",
            "SCHEDULES", "make_schedule", "train_digits"]
+
+def load_sweep(name: str) -> dict[str, Any]:
+    """The stored results of a sweep too slow for its notebook: experiments/results/<name>.json.
+
+    Read from the project the course runs from (the folder above this package), so that a notebook
+    finds it from `notebooks/` and from the student edition alike. The file holds the `command`
+    that made it.
+    """
+    path = Path(__file__).resolve().parent.parent / "experiments" / "results" / f"{name}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"no stored sweep {path}: make it with `python experiments/{name}.py`, run from "
+                                "the project's root folder")
+    return json.loads(path.read_text())
+
 
 SIZES = (64, 64, 10)
 """Notebook 08's MLP: 64 inputs, 64 ReLU units, 10 logits."""
