@@ -42,6 +42,8 @@ from minigrad import nn, no_grad, optim
 from minigrad.data import DataLoader, load_digits, train_test_split
 from minigrad.optim import lr_scheduler
 
+from .race import make_optimizer
+
 __all__ = ["load_sweep", "DigitsSplit", "digits_split", "new_mlp", "evaluate", "steps_to_accuracy", "fit_steps_model",
            "SCHEDULES", "make_schedule", "train_digits"]
 
@@ -204,8 +206,6 @@ def train_digits(optimizer: str, lr: float, seed: int = 0, epochs: int = 5, batc
     set) as floats, and the curves: "val_losses" (after each epoch), "batch_losses" and "lrs" (the
     rate of each step). A run whose loss is not finite has nan metrics.
     """
-    from .race import make_optimizer  # race imports nothing from here: no cycle, but keep it lazy
-
     split = split or digits_split(test=True)
     model = new_mlp(seed)
     opt = make_optimizer(optimizer, model.parameters(), lr=lr, **options)

@@ -157,3 +157,14 @@ def test_mlp_by_autograd_is_refused(capsys):
         return tuple(leaf.grad for leaf in leaves)
     ok, out = run(check_mlp_backward, by_autograd, capsys=capsys)
     assert not ok and "`backward`" in out and "`cross_entropy`" in out, out
+
+
+def test_mlp_calling_an_unfinished_exercise_1_says_which(capsys):
+    def cross_entropy_backward(logits, targets):
+        raise NotImplementedError
+
+    def mlp_backward(X, y, W1, b1, W2, b2):
+        Z1 = X @ W1.T + b1
+        return cross_entropy_backward(np.maximum(Z1, 0) @ W2.T + b2, y)
+    ok, out = run(check_mlp_backward, mlp_backward, capsys=capsys)
+    assert not ok and "not done yet" in out and "calls `cross_entropy_backward`, which is not done yet" in out, out

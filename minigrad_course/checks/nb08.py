@@ -247,11 +247,10 @@ _MASK_SLIPS = {
 }
 
 
-def _hint_mlp(where: str, mine: list[np.ndarray], ref: list[np.ndarray], inputs: list[np.ndarray],
+def _hint_mlp(mine: list[np.ndarray], ref: list[np.ndarray], inputs: list[np.ndarray],
               wrong: list[str]) -> None:
     """Name the slip behind the wrong gradients, when it is a known one."""
-    X, y = inputs[0], inputs[1]
-    n = len(y)
+    n = len(inputs[1])
     if n > 1 and all(_close(m, n * r) for m, r in zip(mine, ref)):
         hint(f"all four gradients are N = {n} times too large: the loss is the mean over the N examples, "
              "so dZ2 = (P - Y) / N.")
@@ -305,6 +304,19 @@ def _shape_slip(where: str, mine: list[np.ndarray], ref: list[np.ndarray], n: in
     return True
 
 
+def _hint_unfinished_helper(fn: Callable, error: Any) -> None:
+    """When `fn` stopped on a NotImplementedError raised inside another function it calls (the learner's
+    exercise 1, still a stub), say so: the "not done yet" is about that one."""
+    if not isinstance(error, NotImplementedError) or error.__traceback__ is None:
+        return
+    frame = error.__traceback__
+    while frame.tb_next is not None:
+        frame = frame.tb_next
+    raised_in = frame.tb_frame.f_code.co_name
+    if raised_in not in (getattr(fn, "__name__", ""), "<lambda>"):
+        hint(f"your function calls `{raised_in}`, which is not done yet: finish that exercise first.")
+
+
 def check_mlp_backward(fn: Callable) -> Verdict:
     """Exercise 2: `fn(X, y, W1, b1, W2, b2)` returns (dW1, db1, dW2, db2) for the MLP
 
@@ -321,7 +333,11 @@ def check_mlp_backward(fn: Callable) -> Verdict:
     for k, (label, n, d_in, hidden, d_out) in enumerate(_MLP_CASES, start=1):
         inputs = _mlp_inputs(rng, n, d_in, hidden, d_out)
         where = f"test {k} ({label})"
-        mine = answer(partial(arrays, names=_MLP_NAMES), where, fn, *(a.copy() for a in inputs), name="mlp_backward")
+        ok, got = attempt(fn, *(a.copy() for a in inputs), name="mlp_backward")
+        if not ok:
+            _hint_unfinished_helper(fn, got)
+            return Verdict(False)
+        mine = arrays(where, got, _MLP_NAMES)
         if mine is None:
             return Verdict(False)
         ref = _mlp_reference(*inputs)
@@ -333,7 +349,7 @@ def check_mlp_backward(fn: Callable) -> Verdict:
             compare(f"{where}: {wrong[0]}", mine[i], ref[i], _ATOL, _RTOL)
             if len(wrong) > 1:
                 print(f"   (also wrong: {', '.join(wrong[1:])})")
-            _hint_mlp(where, mine, ref, inputs, wrong)
+            _hint_mlp(mine, ref, inputs, wrong)
             return Verdict(False)
         X, y = inputs[0], inputs[1]
         mismatch = _agrees_with_central_differences(_mlp_loss(X, y), inputs[2:], mine, rng)
