@@ -209,8 +209,20 @@ def two_layer_backward(X, T, W1, b1, W2, b2):
 
 # --- notebook 08 -------------------------------------------------------------------------------
 
-def accuracy(logits, targets):
-    return float((logits.numpy().argmax(axis=1) == np.asarray(targets)).mean())
+def cross_entropy_backward(logits, targets):
+    n = len(targets)
+    P = np.exp(logits - logits.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    P[np.arange(n), targets] -= 1.0
+    return P / n
+
+
+def mlp_backward(X, y, W1, b1, W2, b2):
+    Z1 = X @ W1.T + b1
+    H = np.maximum(Z1, 0.0)
+    dZ2 = cross_entropy_backward(H @ W2.T + b2, y)
+    dZ1 = (dZ2 @ W2) * (Z1 > 0)
+    return dZ1.T @ X, dZ1.sum(axis=0), dZ2.T @ H, dZ2.sum(axis=0)
 
 
 def train_one_epoch(model, loader, optimizer):

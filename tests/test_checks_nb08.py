@@ -1,48 +1,15 @@
-"""The checkers of notebook 08 reject wrong answers saying what and where, and name the usual slips."""
+"""The checkers of notebook 08 (exercises 3 and 4; the backward passes are in test_checks_nb08_backward.py) reject wrong answers saying what and where, and name the usual slips."""
 import numpy as np
 import pytest
 
 import minigrad as mg
 import minigrad.functional as F
-from checks_references import accuracy, grid_predictions, run, train_one_epoch
+from checks_references import grid_predictions, run, train_one_epoch
 from minigrad import no_grad
-from minigrad_course.checks import check_accuracy, check_grid_predictions, check_train_one_epoch
+from minigrad_course.checks import check_grid_predictions, check_train_one_epoch
 
 
-# --- exercise 1: accuracy -------------------------------------------------------
-
-
-def test_accuracy_accepts_numpy_scalars_and_tensors(capsys):
-    assert check_accuracy(lambda logits, t: np.mean(logits.numpy().argmax(1) == t))
-    assert check_accuracy(lambda logits, t: mg.Tensor(accuracy(logits, t)))
-
-
-@pytest.mark.parametrize("wrong, message", [
-    (lambda lg, t: float((lg.numpy().argmax(1) == t).sum()), "number of right answers"),
-    (lambda lg, t: 100 * accuracy(lg, t), "percentage"),
-    (lambda lg, t: float((lg.numpy().argmin(1) == t).mean()), "argmax, not argmin"),
-    (lambda lg, t: lg.numpy().argmax(1) == t, "one per example"),
-    (lambda lg, t: None, "forget `return`"),
-])
-def test_accuracy_names_the_slip(wrong, message, capsys):
-    ok, out = run(check_accuracy, wrong, capsys=capsys)
-    assert not ok
-    assert message in out
-    assert "test 1" in out or "test" in out
-
-
-def test_accuracy_catches_the_wrong_axis_on_a_square_case(capsys):
-    def wrong_axis(logits, targets):
-        a = logits.numpy()
-        if a.shape[0] != a.shape[1]:  # only the square test can hide this slip from the shapes
-            return accuracy(logits, targets)
-        return float((a.argmax(axis=0) == targets).mean())
-    ok, out = run(check_accuracy, wrong_axis, capsys=capsys)
-    assert not ok
-    assert "axis 0" in out and "N=5" in out
-
-
-# --- exercise 2: one epoch -------------------------------------------------------
+# --- exercise 3: one epoch -------------------------------------------------------
 
 
 def _epoch_variant(zero_grad=True, train=True, step=True, returns="mean"):
@@ -102,7 +69,7 @@ def test_train_one_epoch_with_a_twice_walked_loader_fails(capsys):
     assert not ok and "differs" in out and "exactly once" in out
 
 
-# --- exercise 3: the grid --------------------------------------------------------
+# --- exercise 4: the grid --------------------------------------------------------
 
 
 def test_grid_transposed_is_named(capsys):

@@ -211,3 +211,53 @@ def test_adamw_eps_inside_and_step_count(capsys):
 def test_adamw_wrong_shape(capsys):
     assert not check_adamw_step(lambda p, g, m, v, *rest: (p.ravel(), m, v))
     assert "new_p has shape (6,), expected (2, 3)" in capsys.readouterr().out
+
+
+# --- the reference each checker uses is minigrad.optim; these tie the exercises to torch.optim itself ---
+
+
+def _torch_steps(make, steps=4, seed=3):
+    """(p before, g, p after) for `steps` steps of a torch optimizer, float64, gradients of mixed sizes."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    p = torch.tensor(rng.normal(size=(2, 3)) * 2.0, requires_grad=True)
+    opt = make(torch.optim, [p])
+    out = []
+    for _ in range(steps):
+        g = (rng.normal(size=(2, 3)) + 0.3) * np.array([0.02, 1.0, 30.0])
+        before = p.detach().numpy().copy()
+        p.grad = torch.tensor(g)
+        opt.step()
+        out.append((before, g, p.detach().numpy().copy(), opt.state[p]))
+    return out
+
+
+def test_nesterov_solution_matches_torch_sgd():
+    buf = np.zeros((2, 3))
+    for p, g, expected, _ in _torch_steps(lambda o, ps: o.SGD(ps, lr=0.1, momentum=0.9, nesterov=True)):
+        new_p, buf = nesterov_step(p, g, buf, 0.1, 0.9)
+        np.testing.assert_allclose(new_p, expected, rtol=1e-12, atol=1e-14)
+
+
+def test_rmsprop_solution_matches_torch_rmsprop():
+    avg = np.zeros((2, 3))
+    for p, g, expected, _ in _torch_steps(lambda o, ps: o.RMSprop(ps, lr=0.1, alpha=0.5, eps=0.1)):
+        new_p, avg = rmsprop_step(p, g, avg, 0.1, 0.5, 0.1)
+        np.testing.assert_allclose(new_p, expected, rtol=1e-12, atol=1e-14)
+
+
+def test_adamw_solution_matches_torch_adamw_and_the_two_slips_do_not():
+    """The reference step equals torch's AdamW; Adam + L2 and AdamW without bias correction differ from it
+    by more than the checker's tolerance (so its rejection of them, tested above, is about real differences)."""
+    m = v = np.zeros((2, 3))
+    hyper = dict(lr=0.1, beta1=0.5, beta2=0.8, eps=0.1, weight_decay=0.5)
+    for t, (p, g, expected, _) in enumerate(_torch_steps(lambda o, ps: o.AdamW(
+            ps, lr=0.1, betas=(0.5, 0.8), eps=0.1, weight_decay=0.5)), start=1):
+        new_p, m_new, v_new = adamw_step(p, g, m, v, t, *hyper.values())
+        np.testing.assert_allclose(new_p, expected, rtol=1e-12, atol=1e-14)
+        coupled = g + 0.5 * p                                 # the decay added to the gradient: Adam + L2
+        mc, vc = 0.5 * m + 0.5 * coupled, 0.8 * v + 0.2 * coupled ** 2
+        l2 = p - 0.1 * (mc / (1 - 0.5 ** t)) / (np.sqrt(vc / (1 - 0.8 ** t)) + 0.1)
+        uncorrected = p * (1 - 0.05) - 0.1 * m_new / (np.sqrt(v_new) + 0.1)
+        assert np.abs(l2 - expected).max() > 1e-3 and np.abs(uncorrected - expected).max() > 1e-3
+        m, v = m_new, v_new
