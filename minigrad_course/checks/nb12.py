@@ -19,7 +19,7 @@ import numpy as np
 
 from minigrad.autograd import Function
 from minigrad.tensor import Tensor
-from .verdict import (Verdict, allclose, answer, as_array, attempt, autograd_gradients, changed_in_place, compare,
+from .verdict import (Verdict, answer, as_array, attempt, autograd_gradients, changed_in_place, compare,
                       failed, first_slip, float64_leaves, hint, one_number, passed, returns_verdict, tuple_of)
 
 __all__ = ["check_l2_penalty", "check_dropout", "check_early_stopping"]
