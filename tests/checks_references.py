@@ -308,8 +308,16 @@ def l2_penalty(weights, lam):
     return lam / 2 * sum(float((W ** 2).sum()) for W in weights), [lam * W for W in weights]
 
 
-def dropout_mask(shape, p, rng):
-    return (rng.random(shape) >= p).astype(np.float64) / (1 - p)
+def dropout_forward(ctx, x, p, training, rng):
+    if not training or p == 0:
+        ctx.mask = None
+        return x
+    ctx.mask = (rng.random(x.shape) >= p) / (1 - p)
+    return x * ctx.mask
+
+
+def dropout_backward(ctx, grad):
+    return (grad if ctx.mask is None else grad * ctx.mask), None, None, None
 
 
 def early_stopping(val_losses, patience):
@@ -363,6 +371,11 @@ def rnn_forward(xs, h0, W_xh, W_hh, b):
     return mg.stack(states)
 
 
+def rnn_step_backward(dh, x, h_prev, h, W_hh):
+    dz = dh * (1 - h ** 2)
+    return dz.T @ x, dz.T @ h_prev, dz.sum(axis=0), dz @ W_hh
+
+
 def attention(Q, K, V):
     return F.softmax(Q @ K.T / math.sqrt(Q.shape[-1]), axis=-1) @ V
 
@@ -377,3 +390,10 @@ def angle_degrees(u, v):
     u, v = np.ravel(u), np.ravel(v)
     cos = u @ v / (np.linalg.norm(u) * np.linalg.norm(v))
     return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+
+
+def fa_two_hidden_backward(x, z1, z2, e, B2, B3):
+    h1, h2 = np.maximum(z1, 0), np.maximum(z2, 0)
+    delta2 = (e @ B3.T) * (z2 > 0)
+    delta1 = (delta2 @ B2.T) * (z1 > 0)
+    return delta1.T @ x, delta1.sum(axis=0), delta2.T @ h1, delta2.sum(axis=0), e.T @ h2, e.sum(axis=0)

@@ -58,16 +58,18 @@ CONTRACT = {
     "check_batch_norm": ((ref.batch_norm,), ()),
     "check_clip_by_global_norm": ((ref.clip_by_global_norm,), ()),
     "check_l2_penalty": ((ref.l2_penalty,), ()),
-    "check_dropout_mask": ((ref.dropout_mask,), ()),
+    "check_dropout": ((ref.dropout_forward, ref.dropout_backward), ()),
     "check_early_stopping": ((ref.early_stopping,), ()),
     "check_matmul_cost": ((ref.matmul_cost,), ()),
     "check_host_to_device": ((ref.host_to_device,), ()),
     "check_launch_and_total": ((ref.launch_and_total,), ()),
     "check_conv1d": ((ref.conv1d,), ()),
     "check_rnn_forward": ((ref.rnn_forward,), ()),
+    "check_rnn_step_backward": ((ref.rnn_step_backward,), ()),
     "check_attention": ((ref.attention,), ()),
     "check_fa_hidden_delta": ((ref.fa_hidden_delta,), ()),
     "check_angle_degrees": ((ref.angle_degrees,), ()),
+    "check_fa_two_hidden": ((ref.fa_two_hidden_backward,), ()),
 }
 NAMES = sorted(CONTRACT)
 

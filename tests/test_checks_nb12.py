@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from checks_references import dropout_mask, early_stopping, l2_penalty
-from minigrad_course.checks import check_dropout_mask, check_early_stopping, check_l2_penalty
+from checks_references import dropout_backward, dropout_forward, early_stopping, l2_penalty, stub
+from minigrad_course.checks import check_dropout, check_early_stopping, check_l2_penalty
 
 
 # --- exercise 1: the L2 penalty -----------------------------------------------------
@@ -91,76 +91,128 @@ def test_l2_in_place_and_shapes(capsys):
     assert "the penalty: expected one number, got a list" in capsys.readouterr().out
 
 
-# --- exercise 2: the dropout mask -----------------------------------------------------
+# --- exercise 2: dropout's forward and backward ------------------------------------------
+
+
+def forward_with(factor, eval_factor=1.0, keep_if=lambda u, p: u >= p, draw=None):
+    """A dropout forward that multiplies kept entries by factor(p) in training and x by eval_factor(p) in
+    evaluation: the reference is factor = 1/(1-p), eval_factor = 1."""
+    def forward(ctx, x, p, training, rng):
+        if not training or p == 0:
+            scale = eval_factor(p) if callable(eval_factor) else eval_factor
+            ctx.mask = np.full(x.shape, scale) if training is False else None
+            return x * scale
+        u = (draw or rng.random)(x.shape)
+        ctx.mask = keep_if(u, p) * factor(p)
+        return x * ctx.mask
+    return forward
+
+
+def test_dropout_scaled_at_evaluation(capsys):
+    assert not check_dropout(forward_with(lambda p: 1 / (1 - p), eval_factor=lambda p: 1 / (1 - p)),
+                             dropout_backward)
+    out = capsys.readouterr().out
+    assert "evaluation mode, p = 0.4: the output should be x itself, but output / x holds the value 1.667" in out
+    assert "you scaled at evaluation time" in out
+
+
+def test_dropout_original_rule_at_evaluation(capsys):
+    assert not check_dropout(forward_with(lambda p: 1 / (1 - p), eval_factor=lambda p: 1 - p), dropout_backward)
+    assert "the rule of the original dropout" in capsys.readouterr().out
 
 
 def test_dropout_not_scaled(capsys):
-    assert not check_dropout_mask(lambda shape, p, rng: (rng.random(shape) >= p).astype(float))
+    assert not check_dropout(forward_with(lambda p: 1.0), dropout_backward)
     out = capsys.readouterr().out
-    assert "an entry is 1, but each entry must be 0 (dropped) or 1/(1-p) = 2" in out and "scaled up by 1/(1-p)" in out
+    assert "training mode, p = 0.3, x of shape (6, 7): output / x holds the values 0, 1;" in out
+    assert "you did not scale the kept entries" in out
 
 
-def test_dropout_scaled_by_one_over_p(capsys):
-    def over_p(shape, p, rng):
-        return (rng.random(shape) >= p) / p
-    assert not check_dropout_mask(over_p)
+def test_dropout_scaled_by_p(capsys):
+    assert not check_dropout(forward_with(lambda p: p), dropout_backward)
+    assert "you multiplied by p;" in capsys.readouterr().out
+    assert not check_dropout(forward_with(lambda p: 1 / p), dropout_backward)
+    assert "you divided by p, the probability of dropping" in capsys.readouterr().out
+    assert not check_dropout(forward_with(lambda p: 1 - p), dropout_backward)
+    assert "you multiplied by 1 - p" in capsys.readouterr().out
+
+
+def test_dropout_new_mask_in_backward(capsys):
+    def forward(ctx, x, p, training, rng):
+        ctx.p, ctx.rng, ctx.training = p, rng, training
+        return dropout_forward(ctx, x, p, training, rng)
+
+    def backward(ctx, grad):
+        if not ctx.training or ctx.p == 0:
+            return grad, None, None, None
+        return grad * ((ctx.rng.random(grad.shape) >= ctx.p) / (1 - ctx.p)), None, None, None
+    assert not check_dropout(forward, backward)
     out = capsys.readouterr().out
-    assert "p=0.2" in out and "not by 1/p" in out
+    assert "training mode, p = 0.3, x of shape (6, 7): the gradient of x at index" in out
+    assert "it draws a new mask" in out and "ctx.mask = mask" in out
 
 
-def test_dropout_scaled_by_keep_probability(capsys):
-    def times_keep(shape, p, rng):
-        return (rng.random(shape) >= p) * (1 - p)
-    assert not check_dropout_mask(times_keep)
-    assert "not by (1-p)" in capsys.readouterr().out
+def test_dropout_backward_without_the_mask_or_the_scale(capsys):
+    assert not check_dropout(dropout_forward, lambda ctx, grad: (grad, None, None, None))
+    assert "passes the gradient through unchanged" in capsys.readouterr().out
+
+    def unscaled(ctx, grad):
+        return (grad if ctx.mask is None else grad * (ctx.mask > 0)), None, None, None
+    assert not check_dropout(dropout_forward, unscaled)
+    assert "uses the mask without the 1/(1-p)" in capsys.readouterr().out
 
 
 def test_dropout_keeps_with_probability_p(capsys):
-    def swapped(shape, p, rng):
-        return (rng.random(shape) < p) / (1 - p)
-    assert not check_dropout_mask(swapped)
+    assert not check_dropout(forward_with(lambda p: 1 / (1 - p), keep_if=lambda u, p: u < p), dropout_backward)
     out = capsys.readouterr().out
-    assert "80.0% of the entries are 0, expected about p = 20%" in out and "probability 1 - p" in out
+    assert "x of shape (200, 500): 69.8% of the entries were dropped, expected about p = 30%" in out
+    assert "probability 1 - p" in out
 
 
 def test_dropout_ignores_rng(capsys):
-    global_rng = np.random.default_rng(0)
-
-    def own_rng(shape, p, rng):
-        return (global_rng.random(shape) >= p) / (1 - p)
-    assert not check_dropout_mask(own_rng)
+    own = np.random.default_rng(0)
+    assert not check_dropout(forward_with(lambda p: 1 / (1 - p), draw=own.random), dropout_backward)
     assert "from the `rng` argument" in capsys.readouterr().out
 
 
-def test_dropout_not_random(capsys):
-    def fixed(shape, p, rng):
-        flat = np.arange(int(np.prod(shape))) >= p * int(np.prod(shape))
-        return flat.reshape(shape) / (1 - p)
-    assert not check_dropout_mask(fixed)
-    assert "the mask is not random" in capsys.readouterr().out
+def test_dropout_changes_x_in_place_or_returns_an_array(capsys):
+    def in_place(ctx, x, p, training, rng):
+        ctx.mask = None if not training or p == 0 else (rng.random(x.shape) >= p) / (1 - p)
+        if ctx.mask is not None:
+            x *= ctx.mask
+        return x
+    assert not check_dropout(in_place, dropout_backward)
+    assert "dropout_forward changed x in place" in capsys.readouterr().out
+
+    def array(ctx, x, p, training, rng):
+        return dropout_forward(ctx, x, p, training, rng).numpy()
+    assert not check_dropout(array, dropout_backward)
+    assert "must return a Tensor, got ndarray" in capsys.readouterr().out
 
 
-def test_dropout_shape_and_values(capsys):
-    assert not check_dropout_mask(lambda shape, p, rng: (rng.random(shape) >= p).ravel() / (1 - p))
-    assert "dropout_mask((4, 5), p=0.5, rng): the mask has shape (20,), expected (4, 5)" in capsys.readouterr().out
-    assert not check_dropout_mask(lambda shape, p, rng: rng.random(shape) / (1 - p))
-    assert "only two values" in capsys.readouterr().out
-    assert not check_dropout_mask(lambda shape, p, rng: None)
-    assert "forget `return`" in capsys.readouterr().out
+def test_dropout_backward_returns_one_gradient_or_none(capsys):
+    assert not check_dropout(dropout_forward, lambda ctx, grad: grad * ctx.mask)
+    assert "returned 1 gradients, expected 4" in capsys.readouterr().out
+    assert not check_dropout(dropout_forward, lambda ctx, grad: (None, None, None, None))
+    assert "no gradient reached x" in capsys.readouterr().out
 
 
-def test_dropout_p_zero(capsys):
-    def drops_one(shape, p, rng):
-        mask = (rng.random(shape) >= p) / (1 - p)
-        if p == 0:
-            mask.flat[0] = 0.0
-        return mask
-    assert not check_dropout_mask(drops_one)
+def test_dropout_backward_stub_is_not_done(capsys):
+    assert not check_dropout(dropout_forward, stub)
+    out = capsys.readouterr().out
+    assert out.startswith("⏳ dropout_backward is not done yet") and "❌" not in out
+
+
+def test_dropout_p_zero_in_training(capsys):
+    def drops_one(ctx, x, p, training, rng):
+        out = dropout_forward(ctx, x, p, training, rng)
+        if training and p == 0:
+            ctx.mask = np.ones(x.shape)
+            ctx.mask[0, 0] = 0.0
+            return x * ctx.mask
+        return out
+    assert not check_dropout(drops_one, dropout_backward)
     assert "with p = 0 nothing is dropped" in capsys.readouterr().out
-
-
-def test_dropout_accepts_tensors(capsys):
-    assert check_dropout_mask(lambda shape, p, rng: mg.Tensor(dropout_mask(shape, p, rng)))
 
 
 # --- exercise 3: the early-stopping rule ------------------------------------------------

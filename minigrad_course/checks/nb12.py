@@ -1,12 +1,14 @@
 """Checkers for notebook 12: overfitting and regularization.
 
     check_l2_penalty       exercise 1: the L2 penalty (lambda/2) sum ||W||^2 and its gradient lambda W
-    check_dropout_mask     exercise 2: an inverted-dropout mask, 0 with probability p, else 1/(1-p)
+    check_dropout          exercise 2: inverted dropout's forward and backward, the two halves of an mg.Function
     check_early_stopping   exercise 3: the early-stopping rule, (best epoch, stop epoch) from validation losses
 
 The reference penalty gradients come from minigrad's Tensor autograd, not from
-the formula the learner is asked to write; the dropout mask is judged by its
-statistics (shape, values, fraction of zeros, use of the given generator).
+the formula the learner is asked to write. Dropout's forward is judged by the
+factor each entry got (output / input: 0 or 1/(1-p)), the share dropped and the
+use of the given generator; its backward against autograd through that same
+mask and against finite differences of the learner's own forward.
 """
 from __future__ import annotations
 
@@ -15,11 +17,12 @@ from typing import Callable
 
 import numpy as np
 
+from minigrad.autograd import Function
 from minigrad.tensor import Tensor
-from .verdict import (Verdict, answer, as_array, attempt, changed_in_place, compare, failed, hint, one_array,
-                      one_number, passed, tuple_of)
+from .verdict import (Verdict, answer, as_array, attempt, autograd_gradients, changed_in_place, compare,
+                      failed, first_slip, float64_leaves, hint, one_number, passed, returns_verdict, tuple_of)
 
-__all__ = ["check_l2_penalty", "check_dropout_mask", "check_early_stopping"]
+__all__ = ["check_l2_penalty", "check_dropout", "check_early_stopping"]
 
 
 # --- exercise 1: the L2 penalty and its gradient -------------------------------------------
@@ -104,77 +107,230 @@ def _hint_penalty(value: float, ref: float, weights: list[np.ndarray], lam: floa
         hint("multiply the sum of squares by lam / 2.")
 
 
-# --- exercise 2: an inverted-dropout mask ----------------------------------------------------
+# --- exercise 2: dropout's forward and backward, as a minigrad Function ----------------------------
+
+_P = 0.3                  # not 0.5: there 1/(1-p) = 1/p = 2, and dividing by p would pass unnoticed
+_SHAPE = (6, 7)
+_FORWARD, _BACKWARD = "dropout_forward", "dropout_backward"
 
 
-def check_dropout_mask(fn: Callable) -> Verdict:
-    """Exercise 2: `fn(shape, p, rng)` returns a float array of `shape` whose entries are 0 with
-    probability p and 1/(1-p) otherwise, drawn with the NumPy generator `rng` (0 <= p < 1).
+def _dropout_function(forward: Callable, backward: Callable) -> type:
+    """The learner's two halves wired into one operation, as the notebook shows."""
+    return type("LearnersDropout", (Function,), {"forward": staticmethod(forward), "backward": staticmethod(backward)})
 
-    Checked: shapes, the two values, the fraction of zeros on 100,000 entries (within 0.01 of p),
-    p = 0, and that the randomness comes from `rng` (same seed, same mask; another seed, another mask).
-    """
-    for shape, p in [((4, 5), 0.5), ((1000,), 0.2), ((3, 2, 7), 0.75)]:
-        where = f"dropout_mask({shape}, p={p}, rng)"
-        mask = answer(one_array, where, fn, shape, p, np.random.default_rng(1), name="dropout_mask")
-        if mask is None:
-            return Verdict(False)
-        if mask.shape != shape:
-            return failed(f"{where}: the mask has shape {mask.shape}, expected {shape}, the shape of the "
-                          "activations it multiplies")
-        scale = 1.0 / (1.0 - p)
-        values = np.unique(mask)
-        allowed = np.isclose(mask, 0.0) | np.isclose(mask, scale)
-        if not allowed.all():
-            odd = float(mask[~allowed].flat[0])
-            message = f"{where}: an entry is {odd:.4g}, but each entry must be 0 (dropped) or 1/(1-p) = {scale:.4g} (kept)"
-            failed(message)
-            if np.isclose(odd, 1.0):
-                hint("the kept entries must be scaled up by 1/(1-p), so that the mask's average is 1 and "
-                     "the next layer sees the same expected input in training and in evaluation.")
-            elif np.isclose(odd, 1.0 / p) if p else False:
-                hint("scale by 1/(1-p), the probability of *keeping* an entry, not by 1/p.")
-            elif np.isclose(odd, 1.0 - p):
-                hint("multiply by 1/(1-p), not by (1-p): the kept entries get bigger, to make up for the dropped ones.")
-            elif len(values) > 2:
-                hint("the mask holds only two values: compare uniform random numbers with p to decide which "
-                     "entries to drop (True/False), then turn that into 0 or 1/(1-p).")
-            return Verdict(False)
-    p, shape = 0.2, (200, 500)
-    where = f"dropout_mask({shape}, p={p}, rng)"
-    mask = answer(one_array, where, fn, shape, p, np.random.default_rng(2), name="dropout_mask")
-    if mask is None:
-        return Verdict(False)
-    dropped = float(np.isclose(mask, 0.0).mean())
-    if abs(dropped - p) > 0.01:
-        failed(f"{where}: {dropped:.1%} of the entries are 0, expected about p = {p:.0%}")
-        if abs(dropped - (1 - p)) < 0.01:
-            hint("you dropped with probability 1 - p: p is the probability of *dropping* an entry "
-                 "(it is kept when a uniform number is >= p).")
-        return Verdict(False)
-    ok, got = attempt(fn, (3, 4), 0.0, np.random.default_rng(3), name="dropout_mask")
+
+def _inputs(seed: int, shape: tuple = _SHAPE) -> np.ndarray:
+    """Entries of size 0.5 to 1.5 with random signs: none is 0, so output / x shows the factor each entry got."""
+    rng = np.random.default_rng(seed)
+    return rng.uniform(0.5, 1.5, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+
+
+def _values(factors: np.ndarray) -> str:
+    """'the values 0, 1.429' (at most four of them)."""
+    values = np.unique(factors.round(6))
+    shown = ", ".join(f"{v:.4g}" for v in values[:4]) + (", ..." if len(values) > 4 else "")
+    return f"the value{'s' if len(values) > 1 else ''} {shown}"
+
+
+def _forward(op: type, x: np.ndarray, p: float, training: bool, seed: int, where: str
+             ) -> tuple[Tensor, Tensor, np.ndarray] | None:
+    """(the leaf x, the output, output / x) of op.apply on a float64 copy of x with a generator seeded `seed`,
+    or None after saying what went wrong (a stub, a crash, a wrong shape, x changed in place)."""
+    (leaf,) = float64_leaves([x])
+    ok, out = attempt(op.apply, leaf, p, training, np.random.default_rng(seed), name=_FORWARD, where=where)
     if not ok:
-        return Verdict(False)
-    if not compare("dropout_mask((3, 4), p=0.0, rng): with p = 0 nothing is dropped, every entry is 1;",
-                   got, np.ones((3, 4))):
-        return Verdict(False)
-    first = attempt(fn, (50, 40), 0.5, np.random.default_rng(4), name="dropout_mask")
-    again = attempt(fn, (50, 40), 0.5, np.random.default_rng(4), name="dropout_mask")
-    other = attempt(fn, (50, 40), 0.5, np.random.default_rng(5), name="dropout_mask")
-    if not (first[0] and again[0] and other[0]):
-        return Verdict(False)
-    first, again, other = (as_array(r[1]) for r in (first, again, other))
-    if not np.array_equal(first, again):
-        failed("two calls with generators made from the same seed gave different masks")
-        hint("draw the random numbers from the `rng` argument (rng.random(shape)), not from np.random or "
-             "random: then a seed makes the run repeatable.")
-        return Verdict(False)
-    if np.array_equal(first, other):
-        failed("generators made from different seeds gave the same mask: the mask is not random")
-        hint("which entries are dropped must be drawn anew each time: use rng.random(shape) < p.")
-        return Verdict(False)
-    return passed(f"the mask has the right shape and the two values 0 and 1/(1-p); with p = {p} it dropped "
-                  f"{dropped:.1%} of 100,000 entries; its randomness comes from rng.")
+        return None
+    mine = out.numpy()
+    if mine.shape != x.shape:
+        failed(f"{where}: the output has shape {mine.shape}, expected {x.shape}, the shape of x")
+        return None
+    if not np.array_equal(leaf.numpy(), x):
+        failed(f"{where}: {_FORWARD} changed x in place. Return a new Tensor, x times the mask, and leave x as "
+               "it was: the layer below may still need it.")
+        return None
+    return leaf, out, mine / x
+
+
+def _backward(out: Tensor, leaf: Tensor, upstream: np.ndarray, where: str) -> np.ndarray | None:
+    """x.grad after out.backward(upstream), or None after saying why there is none."""
+    ok, _ = attempt(out.backward, upstream, name=_BACKWARD, where=where)
+    if not ok:
+        return None
+    if leaf.grad is None:
+        failed(f"{where}: no gradient reached x: {_BACKWARD} returns the gradient of x first, then None for p, "
+               "training and rng")
+        return None
+    return as_array(leaf.grad)
+
+
+def _factor_slip(factors: np.ndarray, p: float) -> str:
+    """Why the factors are not 0 and 1/(1-p): the usual slips, named."""
+    kept = factors[~np.isclose(factors, 0.0)]
+    named = [(1.0, "you did not scale the kept entries: inverted dropout multiplies them by 1/(1-p), so that the "
+                   "expected output is x and evaluation needs no change."),
+             (1.0 / p, "you divided by p, the probability of dropping; divide by 1 - p, the probability of keeping."),
+             (p, "you multiplied by p; the kept entries are divided by 1 - p, the probability of keeping them."),
+             (1.0 - p, "you multiplied by 1 - p; inverted dropout divides by it, so that the kept entries make up "
+                       "for the dropped ones.")]
+    for value, message in named:
+        if kept.size and np.allclose(kept, value):
+            return message
+    return "each entry is multiplied by 0 (dropped) or by 1/(1-p) (kept), nothing else."
+
+
+def _training_forward(op: type) -> tuple[Tensor, Tensor, np.ndarray, float] | None:
+    """Training mode: the factors, the share dropped, the use of rng. (leaf, output, factors, share) or None."""
+    where = f"training mode, p = {_P}, x of shape {_SHAPE}"
+    x = _inputs(1)
+    first = _forward(op, x, _P, True, seed=7, where=where)
+    if first is None:
+        return None
+    factors = first[2]
+    scale = 1.0 / (1.0 - _P)
+    if not (np.isclose(factors, 0.0) | np.isclose(factors, scale)).all():
+        failed(f"{where}: output / x holds {_values(factors)}; with inverted dropout each entry is multiplied by 0 "
+               f"(dropped) or by 1/(1-p) = {scale:.4g} (kept)")
+        hint(_factor_slip(factors, _P))
+        return None
+    big = f"training mode, p = {_P}, x of shape (200, 500)"
+    ran = _forward(op, np.ones((200, 500)), _P, True, seed=9, where=big)
+    if ran is None:
+        return None
+    dropped = float(np.isclose(ran[2], 0.0).mean())
+    if abs(dropped - _P) > 0.01:
+        failed(f"{big}: {dropped:.1%} of the entries were dropped, expected about p = {_P:.0%}")
+        if abs(dropped - (1 - _P)) <= 0.01:
+            hint("you dropped with probability 1 - p: p is the probability of dropping an entry "
+                 "(keep it when a uniform number is >= p).")
+        return None
+    again, other = (_forward(op, x, _P, True, seed=s, where=where) for s in (7, 8))
+    if again is None or other is None:
+        return None
+    if not np.array_equal(again[2], factors):
+        failed(f"{where}: two calls with generators made from the same seed dropped different entries")
+        hint("draw the mask from the `rng` argument (rng.random(x.shape)), not from np.random: then a seeded "
+             "generator repeats the mask.")
+        return None
+    if np.array_equal(other[2], factors):
+        failed(f"{where}: generators made from different seeds dropped the same entries: the mask is not random")
+        hint("draw a new mask at every call of the forward pass, from rng.random(x.shape).")
+        return None
+    return first[0], first[1], factors, dropped
+
+
+def _finite_difference(op: type, x: np.ndarray, upstream: np.ndarray, seed: int, h: float = 1e-6) -> np.ndarray:
+    """d/dx of sum(upstream * forward(x)) by central differences, with the same mask at every call (same seed)."""
+    def loss(values: np.ndarray) -> float:
+        return float((upstream * op.apply(Tensor(values), _P, True, np.random.default_rng(seed)).numpy()).sum())
+    grad = np.zeros_like(x)
+    for i in np.ndindex(*x.shape):
+        step = np.zeros_like(x)
+        step[i] = h
+        grad[i] = (loss(x + step) - loss(x - step)) / (2 * h)
+    return grad
+
+
+def _gradient_slip(grad: np.ndarray, upstream: np.ndarray, factors: np.ndarray) -> str:
+    """The usual slip that gives `grad` instead of upstream * factors, named."""
+    kept = ~np.isclose(factors, 0.0)
+    slips = [
+        (upstream, "your backward passes the gradient through unchanged. A dropped entry had no effect on the "
+                   "output, so its gradient is 0; a kept one was multiplied by 1/(1-p), so its gradient is too."),
+        (upstream * kept, "your backward uses the mask without the 1/(1-p): the forward multiplied each kept entry "
+                          "by 1/(1-p), so the chain rule multiplies its gradient by the same factor."),
+        (upstream * factors ** 2, "you applied the scaled mask twice in the backward pass: once is enough."),
+        (upstream * kept * (1 - _P), "your backward multiplies by 1 - p; the forward's factor, and so the "
+                                     "gradient's, is 1/(1-p)."),
+    ]
+    message = first_slip(grad, slips)
+    if message:
+        return message
+    zeros = np.isclose(grad, 0.0)
+    if grad.shape == factors.shape and zeros.any() and not np.array_equal(zeros, ~kept):
+        return ("your backward zeroes other entries than the forward dropped: it draws a new mask. Keep the "
+                "forward's mask in ctx (ctx.mask = mask) and use that one: the gradient flows back only through "
+                "the entries that were kept.")
+    return ("the gradient of x is dL/d(output) times the forward's factors: 0 where an entry was dropped, 1/(1-p) "
+            "where it was kept (the mask saved in ctx).")
+
+
+def _training_backward(op: type, leaf: Tensor, out: Tensor, factors: np.ndarray) -> bool:
+    """The gradient of x against autograd through the forward's own mask, and against finite differences."""
+    where = f"training mode, p = {_P}, x of shape {_SHAPE}"
+    upstream = _inputs(2)
+    grad = _backward(out, leaf, upstream, where)
+    if grad is None:
+        return False
+    x = leaf.numpy()
+    _, (expected,) = autograd_gradients(lambda t: t * Tensor(factors), [x], upstream)
+    if not compare(f"{where}: the gradient of x", grad, expected, atol=1e-12, rtol=1e-10):
+        hint(_gradient_slip(grad, upstream, factors))
+        return False
+    numeric = _finite_difference(op, x, upstream, seed=7)
+    return bool(compare(f"{where}: the gradient of x against finite differences of your forward", grad, numeric,
+                        atol=1e-6, rtol=1e-6))
+
+
+def _identity(op: type, p: float, training: bool) -> bool:
+    """Evaluation mode, or p = 0: the output is x and the gradient is dL/d(output), unchanged."""
+    where = f"{'training' if training else 'evaluation'} mode, p = {p}"
+    x = _inputs(3)
+    ran = _forward(op, x, p, training, seed=11, where=where)
+    if ran is None:
+        return False
+    leaf, out, factors = ran
+    if not np.allclose(factors, 1.0, atol=1e-12, rtol=1e-12):
+        failed(f"{where}: the output should be x itself, but output / x holds {_values(factors)}")
+        if training:
+            hint("with p = 0 nothing is dropped and 1/(1-p) = 1: the output is x.")
+        elif np.allclose(factors, 1.0 / (1.0 - p)):
+            hint("you scaled at evaluation time. Inverted dropout scales by 1/(1-p) in training only, so that "
+                 "evaluation is the identity: return x unchanged when training is False.")
+        elif np.allclose(factors, 1.0 - p):
+            hint("multiplying by 1 - p at evaluation is the rule of the original dropout, which did not scale in "
+                 "training; inverted dropout scaled in training already, so evaluation returns x unchanged.")
+        elif np.isclose(factors, 0.0).any():
+            hint("you dropped entries at evaluation time: dropout is active in training only (training=True); "
+                 "in evaluation it returns x unchanged.")
+        return False
+    upstream = _inputs(4)
+    grad = _backward(out, leaf, upstream, where)
+    if grad is None:
+        return False
+    if not compare(f"{where}: the gradient of x", grad, upstream, atol=1e-12, rtol=1e-12):
+        hint("the forward returned x unchanged, so the backward passes dL/d(output) through unchanged too: "
+             "check what your backward does when nothing was dropped.")
+        return False
+    return True
+
+
+@returns_verdict
+def check_dropout(forward: Callable, backward: Callable) -> bool:
+    """Exercise 2: inverted dropout as a minigrad Function, written as its two halves:
+
+        forward(ctx, x, p, training, rng) -> Tensor     x * mask in training, x in evaluation
+        backward(ctx, grad) -> (grad_x, None, None, None)
+
+    In training each entry of x is kept with probability 1 - p, then multiplied by 1/(1-p); the mask is drawn
+    with the NumPy generator rng, and backward multiplies dL/d(output) by that same mask. Checked: the factors
+    (0 or 1/(1-p)), the share dropped, that rng drives the mask, the gradient against autograd and against
+    finite differences of the forward, evaluation mode and p = 0 (the identity both ways), x left unchanged.
+    """
+    for fn, label in ((forward, _FORWARD), (backward, _BACKWARD)):
+        if not callable(fn):
+            return failed(f"expected a function for {label}, got {type(fn).__name__}")
+    op = _dropout_function(forward, backward)
+    trained = _training_forward(op)
+    if trained is None:
+        return False
+    leaf, out, factors, dropped = trained
+    if not _training_backward(op, leaf, out, factors):
+        return False
+    if not _identity(op, 0.4, training=False) or not _identity(op, 0.0, training=True):
+        return False
+    return passed(f"{_FORWARD} and {_BACKWARD} are right: in training they dropped {dropped:.1%} of 100,000 "
+                  f"entries with p = {_P} and scaled the rest by 1/(1-p), and the gradient goes back through the "
+                  "same mask (equal to autograd and to finite differences); in evaluation both are the identity.")
 
 
 # --- exercise 3: the early-stopping rule --------------------------------------------------------
