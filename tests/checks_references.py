@@ -365,3 +365,30 @@ def angle_degrees(u, v):
     u, v = np.ravel(u), np.ravel(v)
     cos = u @ v / (np.linalg.norm(u) * np.linalg.norm(v))
     return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+
+
+# --- notebook 17 -------------------------------------------------------------------------------
+
+def bigram_loss(train_ids, val_ids, vocab_size, alpha):
+    counts = np.zeros((vocab_size, vocab_size))
+    np.add.at(counts, (train_ids[:-1], train_ids[1:]), 1)
+    probs = (counts + alpha) / (counts + alpha).sum(axis=1, keepdims=True)
+    return float(-np.log(probs[val_ids[:-1], val_ids[1:]]).mean())
+
+
+def attention_backward(q, k, v, G):
+    T, d = q.shape
+    scores = q @ k.T / np.sqrt(d)
+    scores = np.where(np.tril(np.ones((T, T))) == 1, scores, -np.inf)
+    A = np.exp(scores - scores.max(axis=1, keepdims=True))
+    A = A / A.sum(axis=1, keepdims=True)
+    dv = A.T @ G
+    dA = G @ v.T
+    dS = A * (dA - (dA * A).sum(axis=1, keepdims=True))
+    return dS @ k / np.sqrt(d), dS.T @ q / np.sqrt(d), dv
+
+
+def gpt_parameter_count(vocab_size, block_size, n_embd, n_layer):
+    C = n_embd
+    block = 2 * (2 * C) + (3 * C * C + 3 * C) + (C * C + C) + (4 * C * C + 4 * C) + (4 * C * C + C)
+    return vocab_size * C + block_size * C + n_layer * block + 2 * C + (C * vocab_size + vocab_size)
