@@ -56,14 +56,15 @@ def test_notebook_quotes_the_stored_sweep():
 def test_notebook_run_is_the_sweeps_seed_0_at_the_chosen_rate():
     stored, outputs = _stored(), _notebook_text("outputs")
     printed = float(re.search(r"after \d+ steps: training loss [\d.]+, validation loss ([\d.]+)", outputs).group(1))
-    assert stored["best_lr"] == 0.006
-    assert f"{stored['grid']['0.006'][0]:.4f}" == f"{printed:.4f}"
+    code = "\n".join("".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"] if c["cell_type"] == "code")
+    assert f"STEPS, BATCH, LR, WARMUP = 1500, 32, {stored['best_lr']}, 100" in code
+    assert f"{stored['grid'][str(stored['best_lr'])][0]:.4f}" == f"{printed:.4f}"
 
 
 @pytest.mark.slow
 def test_one_point_reruns_to_the_stored_value():
     script = _script()
     train_ids, val_ids, vocab = script.data()
-    result = script.train(0.006, 0, script.notebook_classes(), train_ids, val_ids, vocab)
-    assert abs(result["val_loss"] - _stored()["grid"]["0.006"][0]) < 1e-3
+    result = script.train(0.01, 0, script.notebook_classes(), train_ids, val_ids, vocab)
+    assert abs(result["val_loss"] - _stored()["grid"]["0.01"][0]) < 1e-3
     assert abs(script.bigram_val_loss(train_ids, val_ids, vocab) - _stored()["bigram_val_loss"]) < 1e-12
