@@ -397,3 +397,30 @@ def fa_two_hidden_backward(x, z1, z2, e, B2, B3):
     delta2 = (e @ B3.T) * (z2 > 0)
     delta1 = (delta2 @ B2.T) * (z1 > 0)
     return delta1.T @ x, delta1.sum(axis=0), delta2.T @ h1, delta2.sum(axis=0), e.T @ h2, e.sum(axis=0)
+
+
+# --- notebook 17 -------------------------------------------------------------------------------
+
+def bigram_loss(train_ids, val_ids, vocab_size, alpha):
+    counts = np.zeros((vocab_size, vocab_size))
+    np.add.at(counts, (train_ids[:-1], train_ids[1:]), 1)
+    probs = (counts + alpha) / (counts + alpha).sum(axis=1, keepdims=True)
+    return float(-np.log(probs[val_ids[:-1], val_ids[1:]]).mean())
+
+
+def attention_backward(q, k, v, G):
+    T, d = q.shape
+    scores = q @ k.T / np.sqrt(d)
+    scores = np.where(np.tril(np.ones((T, T))) == 1, scores, -np.inf)
+    A = np.exp(scores - scores.max(axis=1, keepdims=True))
+    A = A / A.sum(axis=1, keepdims=True)
+    dv = A.T @ G
+    dA = G @ v.T
+    dS = A * (dA - (dA * A).sum(axis=1, keepdims=True))
+    return dS @ k / np.sqrt(d), dS.T @ q / np.sqrt(d), dv
+
+
+def gpt_parameter_count(vocab_size, block_size, n_embd, n_layer):
+    C = n_embd
+    block = 2 * (2 * C) + (3 * C * C + 3 * C) + (C * C + C) + (4 * C * C + 4 * C) + (4 * C * C + C)
+    return vocab_size * C + block_size * C + n_layer * block + 2 * C + (C * vocab_size + vocab_size)

@@ -70,6 +70,9 @@ CONTRACT = {
     "check_fa_hidden_delta": ((ref.fa_hidden_delta,), ()),
     "check_angle_degrees": ((ref.angle_degrees,), ()),
     "check_fa_two_hidden": ((ref.fa_two_hidden_backward,), ()),
+    "check_bigram_loss": ((ref.bigram_loss,), ()),
+    "check_attention_backward": ((ref.attention_backward,), ()),
+    "check_gpt_parameter_count": ((ref.gpt_parameter_count,), ()),
 }
 NAMES = sorted(CONTRACT)
 

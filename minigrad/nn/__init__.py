@@ -6,17 +6,18 @@
     for name, p in model.named_parameters(): ...           # "0.weight", "0.bias", ...
 
 Modules: `Module`, `Sequential`, `Residual`, `Identity`, `Lambda`; layers
-`Linear`, `MLP`, `Dropout`; activations `ReLU`, `LeakyReLU`, `Tanh`, `Sigmoid`,
+`Linear`, `MLP`, `Dropout`, `Embedding`; activations `ReLU`, `LeakyReLU`, `Tanh`, `Sigmoid`,
 `GELU`; normalization `LayerNorm`, `BatchNorm1d`. Submodules `nn.init`
 (weight initialisation) and `nn.utils` (gradient clipping).
 """
 from . import init, utils
 from .layers import GELU, MLP, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh
+from .embedding import Embedding
 from .module import Identity, Lambda, Module, Residual, Sequential, StateDictError
 from .normalization import BatchNorm1d, LayerNorm
 
 __all__ = [
     "Module", "Sequential", "Residual", "Identity", "Lambda", "StateDictError",
-    "Linear", "MLP", "Dropout", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU",
+    "Linear", "MLP", "Dropout", "Embedding", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU",
     "LayerNorm", "BatchNorm1d", "init", "utils",
 ]
