@@ -124,7 +124,8 @@ def _unbatched(out: Tensor, unbatched: bool) -> Tensor:
 def _check_conv(x: Tensor, weight: Any, bias: Any) -> None:
     if not isinstance(weight, Tensor) or weight.ndim != 4:
         shape = weight.shape if isinstance(weight, Tensor) else type(weight).__name__
-        raise ShapeError(f"conv2d: the weight must be a Tensor of shape (out_channels, in_channels, kH, kW), got {shape}")
+        raise ShapeError(f"conv2d: the weight must be a Tensor of shape (out_channels, in_channels, kH, kW), "
+                         f"got {shape}")
     if x._backend is not weight._backend or (bias is not None and bias._backend is not x._backend):
         raise DeviceError(f"conv2d: the input is on {x.device} but the weight is on {weight.device}: move one with "
                           ".to(device) first (model.to(device) moves every parameter)")
