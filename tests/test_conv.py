@@ -274,7 +274,7 @@ def test_other_bad_arguments():
         F.conv2d(x, wt, padding=(1, 1, 1))
     with pytest.raises(TypeError, match="padding='same' is not supported"):
         F.conv2d(x, wt, padding="same")
-    with pytest.raises(mg.ShapeError, match=r"bias must have shape \(2,\)"):
+    with pytest.raises(mg.ShapeError, match=r"bias must be a Tensor of shape \(2,\)"):
         F.conv2d(x, wt, mg.zeros(3))
     with pytest.raises(mg.ShapeError, match=r"weight must be a Tensor of shape \(out_channels, in_channels, kH, kW\)"):
         F.conv2d(x, mg.zeros(2, 9))

@@ -126,7 +126,7 @@ def _check_conv(x: Tensor, weight: Any, bias: Any) -> None:
         shape = weight.shape if isinstance(weight, Tensor) else type(weight).__name__
         raise ShapeError(f"conv2d: the weight must be a Tensor of shape (out_channels, in_channels, kH, kW), "
                          f"got {shape}")
-    if x._backend is not weight._backend or (bias is not None and bias._backend is not x._backend):
+    if x._backend is not weight._backend or (isinstance(bias, Tensor) and bias._backend is not x._backend):
         raise DeviceError(f"conv2d: the input is on {x.device} but the weight is on {weight.device}: move one with "
                           ".to(device) first (model.to(device) moves every parameter)")
     if x.shape[1] != weight.shape[1]:
@@ -141,7 +141,7 @@ def _check_conv(x: Tensor, weight: Any, bias: Any) -> None:
                         "model, model.double()")
     if bias is not None and (not isinstance(bias, Tensor) or bias.shape != (weight.shape[0],)):
         shape = bias.shape if isinstance(bias, Tensor) else type(bias).__name__
-        raise ShapeError(f"conv2d: the bias must have shape ({weight.shape[0]},), one per output channel, got {shape}")
+        raise ShapeError(f"conv2d: the bias must be a Tensor of shape ({weight.shape[0]},), one per output channel, got {shape}")
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | tuple[int, int] = 1,
