@@ -141,7 +141,8 @@ def _check_conv(x: Tensor, weight: Any, bias: Any) -> None:
                         "model, model.double()")
     if bias is not None and (not isinstance(bias, Tensor) or bias.shape != (weight.shape[0],)):
         shape = bias.shape if isinstance(bias, Tensor) else type(bias).__name__
-        raise ShapeError(f"conv2d: the bias must be a Tensor of shape ({weight.shape[0]},), one per output channel, got {shape}")
+        raise ShapeError(f"conv2d: the bias must be a Tensor of shape ({weight.shape[0]},), one per output channel, "
+                         f"got {shape}")
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | tuple[int, int] = 1,
