@@ -18,6 +18,10 @@ That is a linear layer applied to every patch, so with G = dL/dY in the same row
     dL/db = sum of G over its rows (the batch and every position)
     dL/dP = G W          the gradient of each patch
 
+(The code stores P transposed, one column per output position, and computes Y^T = W P^T:
+the same products, but copying the patches in that order reads the image row by row,
+several times faster than the other order.)
+
 and dL/dx adds each patch's gradient back where the patch was cut from (col2im, `_fold`):
 an input pixel inside several patches collects the gradient of each. Pooling cuts the same
 patches and reduces each one (a max, a mean); its backward sends g back through the reduction,
@@ -166,23 +170,23 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: in
     c_out, _, kh, kw = weight.shape
     oh, ow = _output_size("conv2d", (h, w), (kh, kw), stride, padding)
     windows = backend.sliding_windows(_padded(backend, x.data, padding, 0.0), (kh, kw), stride)
-    patches = xp.reshape(xp.permute_dims(windows, (0, 2, 3, 1, 4, 5)), (n * oh * ow, c * kh * kw))
+    patches_t = xp.reshape(xp.permute_dims(windows, (1, 4, 5, 0, 2, 3)), (c * kh * kw, n * oh * ow))  # P^T
     W = xp.reshape(weight.data, (c_out, c * kh * kw))
-    rows = xp.matmul(patches, W.mT)
+    out_t = xp.matmul(W, patches_t)                                                  # Y^T = W P^T
     if bias is not None:
-        rows = rows + bias.data
-    out = xp.permute_dims(xp.reshape(rows, (n, oh, ow, c_out)), (0, 3, 1, 2))
+        out_t = out_t + xp.reshape(bias.data, (c_out, 1))
+    out = xp.permute_dims(xp.reshape(out_t, (c_out, n, oh, ow)), (1, 0, 2, 3))
 
     def backward(g):
-        G = xp.reshape(xp.permute_dims(g, (0, 2, 3, 1)), (n * oh * ow, c_out))
+        G_t = xp.reshape(xp.permute_dims(g, (1, 0, 2, 3)), (c_out, n * oh * ow))       # G^T
         gx = gw = gb = None
         if x.requires_grad:
-            patch_grads = xp.reshape(xp.matmul(G, W), (n, oh, ow, c, kh, kw))
-            gx = _fold(backend, xp.permute_dims(patch_grads, (0, 3, 1, 2, 4, 5)), (h, w), stride, padding)
+            patch_grads = xp.reshape(xp.matmul(W.mT, G_t), (c, kh, kw, n, oh, ow))      # (G W)^T
+            gx = _fold(backend, xp.permute_dims(patch_grads, (3, 0, 4, 5, 1, 2)), (h, w), stride, padding)
         if weight.requires_grad:
-            gw = xp.reshape(xp.matmul(G.mT, patches), weight.shape)
+            gw = xp.reshape(xp.matmul(G_t, patches_t.mT), weight.shape)                 # G^T P
         if bias is not None and bias.requires_grad:
-            gb = xp.sum(G, axis=0)
+            gb = xp.sum(G_t, axis=1)
         return gx, gw, gb
     parents = (x, weight) if bias is None else (x, weight, bias)
     return _unbatched(x._result(out, parents, backward, "conv2d"), unbatched)
