@@ -6,6 +6,10 @@ The step: y = conv2d(x, W, b) (3 x 3 kernel, padding 1), the mean squared error 
 fixed target, and backward to x, W and b (x needs its gradient, as in any layer but the first),
 in float32. minigrad computes it as im2col (a sliding-window view, copied into the patch
 matrix), one matrix product, and col2im for dL/dx; PyTorch CPU uses its own kernels (oneDNN).
+
+Both run on one thread (OpenBLAS for NumPy, intra-op threads for PyTorch): the comparison is
+of the two engines on one core, and on a shared 2-core machine extra threads mostly add noise
+(OpenBLAS threads waiting for a busy core made small products hundreds of times slower).
 """
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from pathlib import Path
 # PyTorch's OpenMP threads otherwise spin after each of its steps and, on a
 # 2-core machine, starve the NumPy (OpenBLAS) threads of the contender timed next.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 
@@ -27,6 +33,7 @@ import minigrad.functional as F  # noqa: E402
 
 try:
     import torch
+    torch.set_num_threads(1)
 except ImportError:
     torch = None
 

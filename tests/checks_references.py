@@ -365,3 +365,45 @@ def angle_degrees(u, v):
     u, v = np.ravel(u), np.ravel(v)
     cos = u @ v / (np.linalg.norm(u) * np.linalg.norm(v))
     return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+
+
+# --- notebook 16 -------------------------------------------------------------------------------
+
+def im2col(x, kh, kw, stride=1, padding=0):
+    n, c, h, w = x.shape
+    x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    oh = (h + 2 * padding - kh) // stride + 1
+    ow = (w + 2 * padding - kw) // stride + 1
+    rows = np.empty((n, oh, ow, c * kh * kw), dtype=x.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            patch = x[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
+            rows[:, i, j] = patch.reshape(n, -1)
+    return rows.reshape(n * oh * ow, c * kh * kw)
+
+
+patches = im2col   # the notebook's helper, minigrad's version of exercise 1
+
+
+def conv2d_backward(x, weight, grad_out, stride=1, padding=0):
+    n, c, h, w = x.shape
+    c_out, _, kh, kw = weight.shape
+    _, _, oh, ow = grad_out.shape
+    P = patches(x, kh, kw, stride, padding)
+    G = grad_out.transpose(0, 2, 3, 1).reshape(-1, c_out)
+    dw = (G.T @ P).reshape(weight.shape)
+    db = G.sum(axis=0)
+    dP = (G @ weight.reshape(c_out, -1)).reshape(n, oh, ow, c, kh, kw)
+    dx = np.zeros((n, c, h + 2 * padding, w + 2 * padding))
+    for i in range(oh):
+        for j in range(ow):
+            dx[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw] += dP[:, i, j]
+    return dx[:, :, padding:padding + h, padding:padding + w], dw, db
+
+
+def max_pool_backward(x, grad_out, k):
+    n, c, h, w = x.shape
+    windows = x.reshape(n, c, h // k, k, w // k, k).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h // k, w // k, k * k)
+    first_max = windows.argmax(axis=-1)
+    routed = (np.arange(k * k) == first_max[..., None]) * grad_out[..., None]
+    return routed.reshape(n, c, h // k, w // k, k, k).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h, w)

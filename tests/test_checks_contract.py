@@ -67,6 +67,9 @@ CONTRACT = {
     "check_attention": ((ref.attention,), ()),
     "check_fa_hidden_delta": ((ref.fa_hidden_delta,), ()),
     "check_angle_degrees": ((ref.angle_degrees,), ()),
+    "check_im2col": ((ref.im2col,), ()),
+    "check_conv2d_backward": ((ref.conv2d_backward,), ()),
+    "check_max_pool_backward": ((ref.max_pool_backward,), ()),
 }
 NAMES = sorted(CONTRACT)
 
