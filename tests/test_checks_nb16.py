@@ -166,3 +166,12 @@ def test_max_pool_backward_by_the_library_is_turned_down(capsys):
         F.max_pool2d(t, k).backward(g)
         return t.grad
     _rejected(check_max_pool_backward, by_library, capsys, "uses `backward`", "find each window's maximum yourself")
+
+
+def test_conv2d_backward_g_reshaped_without_moving_the_channels(capsys):
+    def unordered(x, weight, g, stride, padding):
+        c_out = weight.shape[0]
+        mixed = g.reshape(len(x), -1, c_out).reshape(g.shape[0], g.shape[2], g.shape[3], c_out).transpose(0, 3, 1, 2)
+        return conv2d_backward(x, weight, mixed, stride, padding)     # G = grad_out.reshape(-1, C_out), in effect
+    _rejected(check_conv2d_backward, unordered, capsys, "G's rows are not in the order of P's",
+              "grad_out.transpose(0, 2, 3, 1).reshape(-1, C_out)")

@@ -185,14 +185,9 @@ def check_conv2d_backward(fn: Callable) -> Verdict:
                       stride, padding, name="conv2d_backward")
         if mine is None:
             return Verdict(False)
-        ref = _conv_gradients(x, weight, g, stride, padding)
-        wrong = [name for name, m, r in zip(("dw", "db", "dx"), (mine[1], mine[2], mine[0]), (ref[1], ref[2], ref[0]))
-                 if not compare(f"{where}: {name}", m, r, _ATOL, _RTOL)]
-        if any(hint_if_approximate(mine[i], ref[i], _FORMULAS + ".") for i in range(3)):
-            return Verdict(False)
-        if wrong:
-            _hint_conv(wrong, dict(zip(("dx", "dw", "db"), mine)), dict(zip(("dx", "dw", "db"), ref)),
-                       x, weight, g, stride, padding)
+        ref = dict(zip(("dx", "dw", "db"), _conv_gradients(x, weight, g, stride, padding)))
+        mine = dict(zip(("dx", "dw", "db"), mine))
+        if not _conv_case_right(where, mine, ref, x, weight, g, stride, padding):
             return Verdict(False)
     if not _finite_differences_agree(fn):
         return Verdict(False)
@@ -201,57 +196,93 @@ def check_conv2d_backward(fn: Callable) -> Verdict:
                   "finite differences agree.")
 
 
-def _hint_conv(wrong: list, mine: dict, ref: dict, x: np.ndarray, weight: np.ndarray, g: np.ndarray,
-               stride: int, padding: int) -> None:
+def _conv_case_right(where: str, mine: dict, ref: dict, x: np.ndarray, weight: np.ndarray, g: np.ndarray,
+                     stride: int, padding: int) -> bool:
+    """Compare dw, db, dx (in the order they are derived) with autograd's; after each wrong one, its hint."""
+    if all(allclose(mine[k], ref[k], _ATOL, _RTOL) for k in ref):
+        return True
+    if not any(mine[k].shape != ref[k].shape for k in ref):
+        unordered = _unordered_g_gradients(x, weight, g, stride, padding)
+        if all(_close(mine[k], unordered[k]) for k in ("dw", "db")):
+            failed(f"{where}: dw and db are wrong, and G's rows are not in the order of P's")
+            hint("grad_out.reshape(-1, C_out) mixes channels and positions: move the channel axis last first, "
+                 "G = grad_out.transpose(0, 2, 3, 1).reshape(-1, C_out), so that row (n, i, j) of G goes with row "
+                 "(n, i, j) of P.")
+            return False
+    hints = {"dw": _hint_dw, "db": _hint_db, "dx": _hint_dx}
+    for name in ("dw", "db", "dx"):
+        if compare(f"{where}: {name}", mine[name], ref[name], _ATOL, _RTOL):
+            continue
+        if not hint_if_approximate(mine[name], ref[name], _FORMULAS + "."):
+            hints[name](mine, ref, x, weight, g, stride, padding)
+    return False
+
+
+def _unordered_g_gradients(x: np.ndarray, weight: np.ndarray, g: np.ndarray, stride: int, padding: int) -> dict:
+    """dw and db when G is made with grad_out.reshape(-1, C_out), without moving the channel axis last."""
+    c_out, _, kh, kw = weight.shape
+    G = g.reshape(-1, c_out)
+    return {"dw": (G.T @ _im2col(x, kh, kw, stride, padding)).reshape(weight.shape), "db": G.sum(axis=0)}
+
+
+def _hint_dw(mine: dict, ref: dict, x: np.ndarray, weight: np.ndarray, g: np.ndarray, stride: int,
+             padding: int) -> None:
+    n = len(x)
+    first_image = _conv_gradients(x[:1], weight, g[:1], stride, padding)[1]
+    slips = [(ref["dw"].transpose(1, 0, 2, 3), "dW is transposed: it has the shape of the weight, (C_out, C_in, kh, "
+                                               "kw), and is G^T P (one row per output channel), not P^T G."),
+             (ref["dw"][..., ::-1, ::-1], "dW is flipped: each weight w[o, c, u, v] met the pixels at offset (u, v) "
+                                          "of every patch, so dW = G^T P with P cut as in the forward pass, nothing "
+                                          "reversed."),
+             (ref["dw"] / n, "dW is the right one divided by N: the batch is summed, not averaged (the loss already "
+                             "carries any 1/N inside G)."),
+             (first_image, "dW holds the first image only: every image of the batch used the same weights, so their "
+                           "contributions add up (G^T P sums over all N*OH*OW rows).")]
+    fallback = ("dW = G^T P, with P = patches(x, kh, kw, stride, padding) and G with one row per output position, "
+                "grad_out.transpose(0, 2, 3, 1).reshape(-1, C_out); then reshape it to weight.shape.")
+    if mine["dw"].shape != weight.shape:
+        fallback = f"dw has the shape of the weight, {weight.shape}: G^T P has shape (C_out, C_in*kh*kw); reshape it."
+    _hint_slip(mine["dw"], slips, fallback)
+
+
+def _hint_db(mine: dict, ref: dict, x: np.ndarray, weight: np.ndarray, g: np.ndarray, stride: int,
+             padding: int) -> None:
+    db, n, c_out = mine["db"], len(x), weight.shape[0]
+    if db.shape == (n, c_out):
+        hint("db has one row per image: the missing sum is over the batch. Every image used the same bias, so "
+             "db = G.sum(axis=(0, 2, 3)).")
+    elif db.shape == (c_out, g.shape[2], g.shape[3]):
+        hint("db still has the positions (OH, OW): each output channel's bias was added at every position too, so "
+             "sum over them as well, G.sum(axis=(0, 2, 3)).")
+    else:
+        slips = [(ref["db"] / n, "db is averaged over the batch; it is a sum: G.sum(axis=(0, 2, 3))."),
+                 (g[0].sum(axis=(1, 2)), "db holds the first image only: the sum over the batch is missing, "
+                                         "G.sum(axis=(0, 2, 3))."),
+                 (g.sum(axis=(0, 2, 3)) / (g.shape[2] * g.shape[3]),
+                  "db is averaged over the positions: the bias was added at every one of them, so sum.")]
+        _hint_slip(db, slips, f"db has one number per output channel, shape ({c_out},): G summed over the batch and "
+                              "every position, G.sum(axis=(0, 2, 3)).")
+
+
+def _hint_dx(mine: dict, ref: dict, x: np.ndarray, weight: np.ndarray, g: np.ndarray, stride: int,
+             padding: int) -> None:
     n, c, h, w = x.shape
     c_out, _, kh, kw = weight.shape
-    if "dw" in wrong:
-        first_image = _conv_gradients(x[:1], weight, g[:1], stride, padding)[1]
-        slips = [(ref["dw"].transpose(1, 0, 2, 3), "dW is transposed: it has the shape of the weight, (C_out, C_in, "
-                                                   "kh, kw), and is G^T P (one row per output channel), not P^T G."),
-                 (ref["dw"][..., ::-1, ::-1], "dW is flipped: each weight w[o, c, a, b] met the pixels at offset "
-                                              "(a, b) of every patch, so dW = G^T P with P cut as in the forward "
-                                              "pass, nothing reversed."),
-                 (ref["dw"] / n, "dW is the right one divided by N: the batch is summed, not averaged (the loss "
-                                 "already carries any 1/N inside G)."),
-                 (first_image, "dW holds the first image only: every image of the batch used the same weights, so "
-                               "their contributions add up (G^T P sums over all N*OH*OW rows).")]
-        _hint_slip(mine["dw"], slips, f"dw has the shape of the weight, {weight.shape}: reshape G^T P, of shape "
-                                      f"(C_out, C_in*kh*kw), with weight.shape.")
-    if "db" in wrong:
-        db = mine["db"]
-        if db.shape == (n, c_out):
-            hint("db has one row per image: the missing sum is over the batch. Every image used the same bias, "
-                 "so db = G.sum(axis=(0, 2, 3)).")
-        elif db.shape == (c_out, g.shape[2], g.shape[3]):
-            hint("db still has the positions (OH, OW): each output channel's bias was added at every position "
-                 "too, so sum over them as well, G.sum(axis=(0, 2, 3)).")
-        else:
-            slips = [(ref["db"] / n, "db is averaged over the batch; it is a sum: G.sum(axis=(0, 2, 3))."),
-                     (g[0].sum(axis=(1, 2)), "db holds the first image only: the sum over the batch is missing, "
-                                             "G.sum(axis=(0, 2, 3))."),
-                     (g.sum(axis=(0, 2, 3)) / (g.shape[2] * g.shape[3]),
-                      "db is averaged over the positions: the bias was added at every one of them, so sum.")]
-            _hint_slip(db, slips, f"db has one number per output channel, shape ({c_out},): G summed over the "
-                                  "batch and every position.")
-    if "dx" in wrong:
-        patch_grads = g.transpose(0, 2, 3, 1).reshape(-1, c_out) @ weight.reshape(c_out, -1)     # G W
-        flipped = _conv_gradients(x, weight[..., ::-1, ::-1].copy(), g, stride, padding)[0]
-        slips = [(flipped, "dX is the one of a flipped kernel. Adding the rows of G W back onto their patches "
-                           "needs no flip; written as a convolution of G, dX = a 'full' convolution with the kernel "
-                           "rotated by 180 degrees: one of the two flips is missing or extra."),
-                 (_overwritten(patch_grads, x.shape, kh, kw, stride, padding, by_offset=True),
-                  "where patches overlap, only one of them reached dX: a pixel inside several patches gets the "
-                  "gradient of each, so add (+=), do not assign (=)."),
-                 (_overwritten(patch_grads, x.shape, kh, kw, stride, padding, by_offset=False),
-                  "where patches overlap, only one of them reached dX: a pixel inside several patches gets the "
-                  "gradient of each, so add (+=), do not assign (=).")]
-        fallback = ("compute G W (one row per output position: the gradient of that position's patch), then add each "
-                    "row back onto the pixels its patch was cut from, and cut the padding off.")
-        if mine["dx"].shape == (n, c, h + 2 * padding, w + 2 * padding) and padding:
-            fallback = ("dx still has the padding: fold the patches' gradients onto the padded image, then cut "
-                        f"`padding` rows and columns off each side, back to {x.shape}.")
-        _hint_slip(mine["dx"], slips, fallback)
+    patch_grads = g.transpose(0, 2, 3, 1).reshape(-1, c_out) @ weight.reshape(c_out, -1)     # G W
+    flipped = _conv_gradients(x, weight[..., ::-1, ::-1].copy(), g, stride, padding)[0]
+    overlap = ("where patches overlap, only one of them reached dX: a pixel inside several patches gets the gradient "
+               "of each, so add (+=), do not assign (=).")
+    slips = [(flipped, "dX is the one of a flipped kernel. Adding the rows of G W back onto their patches needs no "
+                       "flip; written as a convolution of G, dX = a 'full' convolution with the kernel rotated by 180 "
+                       "degrees: one of the two flips is missing or extra."),
+             (_overwritten(patch_grads, x.shape, kh, kw, stride, padding, by_offset=True), overlap),
+             (_overwritten(patch_grads, x.shape, kh, kw, stride, padding, by_offset=False), overlap)]
+    fallback = ("compute G W (one row per output position: the gradient of that position's patch), then add each row "
+                "back onto the pixels its patch was cut from, and cut the padding off.")
+    if mine["dx"].shape == (n, c, h + 2 * padding, w + 2 * padding) and padding:
+        fallback = ("dx still has the padding: fold the patches' gradients onto the padded image, then cut `padding` "
+                    f"rows and columns off each side, back to {x.shape}.")
+    _hint_slip(mine["dx"], slips, fallback)
 
 
 def _hint_slip(mine: np.ndarray, slips: list, fallback: str) -> None:
