@@ -18,15 +18,16 @@ That is a linear layer applied to every patch, so with G = dL/dY in the same row
     dL/db = sum of G over its rows (the batch and every position)
     dL/dP = G W          the gradient of each patch
 
-(The code stores P transposed, one column per output position, and computes Y^T = W P^T,
-with the rows and columns of P in the orders (kH, kW, C_in) and (OH, OW, N): the same
-products, but with the batch innermost the patches are copied and added back several
-times faster; see `_full`.)
-
 and dL/dx adds each patch's gradient back where the patch was cut from (col2im, `_fold`):
-an input pixel inside several patches collects the gradient of each. Pooling cuts the same
-patches and reduces each one (a max, a mean); its backward sends g back through the reduction,
-then folds it the same way.
+an input pixel inside several patches collects the gradient of each.
+
+The code stores P transposed, one column per output position, and computes Y^T = W P^T, with
+the rows and columns of P in the orders (kH, kW, C_in) and (OH, OW, N): the same products, but
+with the batch innermost in memory the patches are copied and added back several times faster
+(see `_full`).
+
+Pooling reduces the same windows, one kernel offset at a time (a running maximum, a sum); its
+backward sends g back through the reduction, and folds it onto the image the same way.
 """
 from __future__ import annotations
 
