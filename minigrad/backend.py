@@ -122,6 +122,22 @@ class Backend:
         host = self.to_numpy(array)
         return self.asarray(np.asarray(_ERF(host), dtype=host.dtype))
 
+    def sliding_windows(self, array: Any, window: tuple[int, int], stride: tuple[int, int]) -> Any:
+        """Every (kH, kW) window of the last two axes, one every (sH, sW) positions, as an array of
+        shape (..., OH, OW, kH, kW) with OH = (H - kH) // sH + 1 (likewise OW):
+
+            out[..., i, j, a, b] = array[..., i * sH + a, j * sW + b]
+
+        The patches of a convolution or a pooling layer (im2col). Here (and so on CuPy), kH * kW
+        strided slices stacked, a copy; NumPy's version is a view that copies nothing.
+        """
+        (kh, kw), (sh, sw) = window, stride
+        oh, ow = _window_count(array.shape[-2], kh, sh), _window_count(array.shape[-1], kw, sw)
+        rows = [slice(a, a + sh * (oh - 1) + 1, sh) for a in range(kh)]
+        cols = [slice(b, b + sw * (ow - 1) + 1, sw) for b in range(kw)]
+        pieces = [self.getitem(array, (Ellipsis, r, c)) for r in rows for c in cols]
+        return self.xp.reshape(self.xp.stack(pieces, axis=-1), tuple(array.shape[:-2]) + (oh, ow, kh, kw))
+
     # --- random numbers, generated on the device -----------------------------
 
     def seed(self, seed: int | None) -> None:
@@ -174,6 +190,10 @@ class NumpyBackend(Backend):
 
     def erf(self, array: Any) -> Any:
         return np.asarray(_ERF(array), dtype=array.dtype)
+
+    def sliding_windows(self, array: Any, window: tuple[int, int], stride: tuple[int, int]) -> Any:
+        view = np.lib.stride_tricks.sliding_window_view(array, window, axis=(-2, -1))
+        return view[..., ::stride[0], ::stride[1], :, :]
 
     def cumsum(self, array: Any, axis: int) -> Any:
         return np.cumsum(array, axis=axis)
@@ -243,6 +263,11 @@ class CupyBackend(Backend):
 
 
 _ERF = np.frompyfunc(math.erf, 1, 1)
+
+
+def _window_count(length: int, window: int, stride: int) -> int:
+    """How many windows of `window` elements, one every `stride`, fit in `length` (at least 0)."""
+    return max((length - window) // stride + 1, 0)
 
 
 def _is_array(data: Any) -> bool:

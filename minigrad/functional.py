@@ -12,13 +12,15 @@ from typing import Any
 
 from .backend import python_number
 from .dtypes import category, is_floating
+from .ops.conv import avg_pool2d, conv2d, max_pool2d
 from .ops.elementwise import _float_data, where
 from .ops.embedding import embedding
 from .ops.reduce import _dims
 from .tensor import ShapeError, Tensor
 
 __all__ = [
-    "linear", "embedding", "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "elu", "softplus", "softmax",
+    "linear", "embedding", "conv2d", "max_pool2d", "avg_pool2d", "relu", "leaky_relu", "sigmoid", "tanh", "gelu",
+    "silu", "elu", "softplus", "softmax",
     "log_softmax", "one_hot", "dropout", "mse_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
 ]

@@ -424,3 +424,45 @@ def gpt_parameter_count(vocab_size, block_size, n_embd, n_layer):
     C = n_embd
     block = 2 * (2 * C) + (3 * C * C + 3 * C) + (C * C + C) + (4 * C * C + 4 * C) + (4 * C * C + C)
     return vocab_size * C + block_size * C + n_layer * block + 2 * C + (C * vocab_size + vocab_size)
+
+
+# --- notebook 16 -------------------------------------------------------------------------------
+
+def im2col(x, kh, kw, stride=1, padding=0):
+    n, c, h, w = x.shape
+    x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    oh = (h + 2 * padding - kh) // stride + 1
+    ow = (w + 2 * padding - kw) // stride + 1
+    rows = np.empty((n, oh, ow, c * kh * kw), dtype=x.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            patch = x[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
+            rows[:, i, j] = patch.reshape(n, -1)
+    return rows.reshape(n * oh * ow, c * kh * kw)
+
+
+patches = im2col   # the notebook's helper, minigrad's version of exercise 1
+
+
+def conv2d_backward(x, weight, grad_out, stride=1, padding=0):
+    n, c, h, w = x.shape
+    c_out, _, kh, kw = weight.shape
+    _, _, oh, ow = grad_out.shape
+    P = patches(x, kh, kw, stride, padding)
+    G = grad_out.transpose(0, 2, 3, 1).reshape(-1, c_out)
+    dw = (G.T @ P).reshape(weight.shape)
+    db = G.sum(axis=0)
+    dP = (G @ weight.reshape(c_out, -1)).reshape(n, oh, ow, c, kh, kw)
+    dx = np.zeros((n, c, h + 2 * padding, w + 2 * padding))
+    for i in range(oh):
+        for j in range(ow):
+            dx[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw] += dP[:, i, j]
+    return dx[:, :, padding:padding + h, padding:padding + w], dw, db
+
+
+def max_pool_backward(x, grad_out, k):
+    n, c, h, w = x.shape
+    windows = x.reshape(n, c, h // k, k, w // k, k).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h // k, w // k, k * k)
+    first_max = windows.argmax(axis=-1)
+    routed = (np.arange(k * k) == first_max[..., None]) * grad_out[..., None]
+    return routed.reshape(n, c, h // k, w // k, k, k).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h, w)

@@ -73,6 +73,9 @@ CONTRACT = {
     "check_bigram_loss": ((ref.bigram_loss,), ()),
     "check_attention_backward": ((ref.attention_backward,), ()),
     "check_gpt_parameter_count": ((ref.gpt_parameter_count,), ()),
+    "check_im2col": ((ref.im2col,), ()),
+    "check_conv2d_backward": ((ref.conv2d_backward,), ()),
+    "check_max_pool_backward": ((ref.max_pool_backward,), ()),
 }
 NAMES = sorted(CONTRACT)
 

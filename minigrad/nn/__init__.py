@@ -7,10 +7,12 @@
 
 Modules: `Module`, `Sequential`, `Residual`, `Identity`, `Lambda`; layers
 `Linear`, `MLP`, `Dropout`, `Embedding`; activations `ReLU`, `LeakyReLU`, `Tanh`, `Sigmoid`,
-`GELU`; normalization `LayerNorm`, `BatchNorm1d`. Submodules `nn.init`
+`GELU`; normalization `LayerNorm`, `BatchNorm1d`; for images `Conv2d`,
+`MaxPool2d`, `AvgPool2d`, `Flatten`. Submodules `nn.init`
 (weight initialisation) and `nn.utils` (gradient clipping).
 """
 from . import init, utils
+from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
 from .layers import GELU, MLP, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh
 from .embedding import Embedding
 from .module import Identity, Lambda, Module, Residual, Sequential, StateDictError
@@ -19,5 +21,5 @@ from .normalization import BatchNorm1d, LayerNorm
 __all__ = [
     "Module", "Sequential", "Residual", "Identity", "Lambda", "StateDictError",
     "Linear", "MLP", "Dropout", "Embedding", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU",
-    "LayerNorm", "BatchNorm1d", "init", "utils",
+    "LayerNorm", "BatchNorm1d", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "init", "utils",
 ]

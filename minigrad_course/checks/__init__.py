@@ -20,4 +20,5 @@ from .nb12 import *  # noqa: F401,F403
 from .nb13 import *  # noqa: F401,F403
 from .nb14 import *  # noqa: F401,F403
 from .nb15 import *  # noqa: F401,F403
+from .nb16 import *  # noqa: F401,F403
 from .nb17 import *  # noqa: F401,F403
