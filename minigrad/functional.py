@@ -36,9 +36,9 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     dL/db = G summed over the batch. One graph node instead of three.
     """
     _check_linear(x, weight, bias)
-    if x.ndim != 2:
-        out = x @ weight.T
-        return out + bias if bias is not None else out
+    if x.ndim != 2:  # (..., in): every leading axis is batch, one matrix product for all of them
+        rows = math.prod(x.shape[:-1])
+        return linear(x.reshape(rows, x.shape[-1]), weight, bias).reshape(*x.shape[:-1], weight.shape[0])
     xp, X, W = x._backend.xp, x.data, weight.data
     out = xp.matmul(X, W.mT)
     if bias is not None:

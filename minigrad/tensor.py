@@ -380,6 +380,8 @@ class Tensor:
             raise RuntimeError(f"integers to negative integer powers are not allowed ({self.dtype_name} tensor "
                                f"** {operand}): make the base a float tensor first (x.float())")
 
+        if operand.__class__ in (int, float) and operand in (2, 3) and is_floating(self.dtype_name):
+            return self._square_or_cube(int(operand))
         if self.dtype_name == "bool" and isinstance(operand, Tensor) and operand.dtype_name == "bool":
             raise TypeError("** of two bools is not defined (as in PyTorch): convert one first, e.g. x.long()")
 
@@ -392,6 +394,14 @@ class Tensor:
             return backward
         with self._backend.errstate():
             return self._binary(exponent, _pow, backward_of, "**")
+
+    def _square_or_cube(self, n: int) -> Tensor:
+        """x**2 = x x and x**3 = x x x by multiplication (as PyTorch; a general power is many times
+        slower); d/dx = 2 x or 3 x^2."""
+        a = self.data
+        if n == 2:
+            return self._result(a * a, (self,), lambda g: (g * (2 * a),), "**2")
+        return self._result(a * a * a, (self,), lambda g: (g * (3 * (a * a)),), "**3")
 
     def __neg__(self) -> Tensor:
         if self.dtype_name == "bool":

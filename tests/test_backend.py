@@ -80,3 +80,22 @@ def test_one_converter_to_numpy():
     root, files = engine_files()
     offenders = [str(p.relative_to(root)) for p in files if ".get()" in p.read_text() or "from_dlpack" in p.read_text()]
     assert not offenders
+
+
+def test_erf_is_within_two_units_of_the_last_place_everywhere(cpu_namespace):
+    """The backend's vectorised erf against math.erf over its whole range, edges included."""
+    import math
+
+    import numpy as np
+
+    xs = np.concatenate([np.linspace(-10, 10, 20001), np.logspace(-300, 1.5, 2000), -np.logspace(-300, 1.5, 2000),
+                         [0.0, -0.0, np.inf, -np.inf, 1.0, -1.0, 8.0, -8.0, 30.0]])
+    be = backend.get_backend("cpu")
+    got = be.to_numpy(be.erf(be.asarray(xs)))
+    ref = np.array([math.erf(v) for v in xs])
+    np.testing.assert_allclose(got, ref, rtol=5e-16, atol=0)
+    assert np.isnan(be.to_numpy(be.erf(be.asarray(np.array([np.nan]))))).all()
+    single = be.to_numpy(be.erf(be.asarray(xs.astype(np.float32))))
+    assert single.dtype == np.float32
+    np.testing.assert_allclose(single, [math.erf(v) for v in xs.astype(np.float32).astype(np.float64)],
+                               rtol=2e-6, atol=1e-30)
