@@ -147,16 +147,17 @@ def train_per_example(params, X, Y, lr, epochs):
 
 # --- notebook 05 -------------------------------------------------------------------------------
 
-def sigmoid_grad_from_output(s):
-    return s * (1 - s)
-
-
 def leaky_relu(x, slope):
     return np.where(x > 0, x, slope * x)
 
 
 def leaky_relu_grad(x, slope):
     return np.where(x > 0, 1.0, slope)
+
+
+def silu_grad(x):
+    s = 1 / (1 + np.exp(-x))
+    return s * (1 + x * (1 - s))
 
 
 def softmax_jacobian(z):
@@ -167,10 +168,11 @@ def softmax_jacobian(z):
 
 # --- notebook 06 -------------------------------------------------------------------------------
 
-def cross_entropy_grad(logits, targets):
+def softmax_mse_grad(logits, targets):
     shifted = logits - logits.max(axis=1, keepdims=True)
     p = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
-    return (p - np.eye(logits.shape[1])[targets]) / len(logits)
+    g = 2 * (p - np.eye(logits.shape[1])[targets]) / p.size
+    return p * (g - (g * p).sum(axis=1, keepdims=True))
 
 
 def bce_with_logits(z, y):

@@ -2,22 +2,57 @@
 import numpy as np
 import pytest
 
-from checks_references import (bce_with_logits, cross_entropy_grad, gradient_descent, leaky_relu, leaky_relu_grad,
-                               run, softmax_jacobian, stub)
+import minigrad.functional as F
+from checks_references import (bce_with_logits, gradient_descent, leaky_relu, leaky_relu_grad, run, silu_grad,
+                               softmax_jacobian, softmax_mse_grad, stub)
+from minigrad import Tensor
 from minigrad_course import checks
 
 # --- notebook 05 ------------------------------------------------------------------------------
 
 
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
 @pytest.mark.parametrize("wrong, words", [
-    (lambda s: s * (1 + s), ["sigmoid'(x) at x = -6: you have", "Hint: that is s(1 + s)"]),
-    (lambda s: 1 - s ** 2, ["tanh's rule"]),
-    (lambda s: s, ["that is s itself"]),
-    (lambda s: s[:3], ["shape (3,), expected (11,)"]),
+    (lambda x: sigmoid(x) * (1 - sigmoid(x)), ["silu'(x) at x = 0.5: you have", "the sigmoid's own derivative",
+                                                "product rule"]),
+    (sigmoid, ["only the first term, 1 * s", "x s(1 - s) is missing"]),
+    (lambda x: x * sigmoid(x) * (1 - sigmoid(x)), ["only the second term", "add the first term, s"]),
+    (lambda x: sigmoid(x) * (1 + x), ["derivative is s(1 - s), not s"]),
+    (lambda x: sigmoid(x) * (1 - x * (1 - sigmoid(x))), ["a sign", "ADDS the two terms"]),
+    (lambda x: x * sigmoid(x), ["silu(x) itself"]),
+    (lambda x: silu_grad(x)[:3], ["shape (3,), expected (13,)"]),
 ])
-def test_sigmoid_grad_names_the_slip(wrong, words, capsys):
-    ok, out = run(checks.check_sigmoid_grad, wrong, capsys=capsys)
+def test_silu_grad_names_the_slip(wrong, words, capsys):
+    ok, out = run(checks.check_silu_grad, wrong, capsys=capsys)
     assert not ok and all(w in out for w in words), out
+
+
+def test_silu_grad_accepts_another_form_of_the_formula(capsys):
+    def written_otherwise(x):
+        s = np.exp(x) / (1 + np.exp(x))
+        return s + x * s * (1 - s)
+    ok, out = run(checks.check_silu_grad, written_otherwise, capsys=capsys)
+    assert ok, out
+
+
+def test_silu_grad_refuses_autograd(capsys):
+    def by_autograd(x):
+        t = Tensor(x, requires_grad=True)
+        F.silu(t).backward(np.ones_like(x))
+        return t.grad
+    ok, out = run(checks.check_silu_grad, by_autograd, capsys=capsys)
+    assert not ok and "uses `Tensor` and `backward`" in out and "product rule" in out, out
+
+
+def test_silu_grad_refuses_a_finite_difference(capsys):
+    def central(x, h=1e-5):
+        silu = lambda t: t * sigmoid(t)  # noqa: E731
+        return (silu(x + h) - silu(x - h)) / (2 * h)
+    ok, out = run(checks.check_silu_grad, central, capsys=capsys)
+    assert not ok and "close, but not exact" in out and "the derivative you derived" in out, out
 
 
 @pytest.mark.parametrize("value, derivative, words", [
@@ -61,27 +96,67 @@ def test_softmax_jacobian_names_the_slip(wrong, words, capsys):
 
 # --- notebook 06 ---------------------------------------------------------------------------------
 
-def forgot_targets(logits, targets):
-    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-    return p / len(logits)
+def probabilities(logits):
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def onehot(logits, targets):
+    return np.eye(logits.shape[1])[targets]
 
 
 @pytest.mark.parametrize("wrong, words", [
-    (lambda l, t: cross_entropy_grad(l, t) * len(l), ["4 rows, 3 classes", "N = 4 times too large"]),
-    (lambda l, t: -cross_entropy_grad(l, t), ["sign is flipped"]),
-    (forgot_targets, ["left out the one-hot targets"]),
+    (lambda l, t: (probabilities(l) - onehot(l, t)) / len(l),
+     ["4 rows, 3 classes", "the cross-entropy gradient (p - y)/N", "does not cancel"]),
+    (lambda l, t: 2 * (probabilities(l) - onehot(l, t)) / l.size, ["that is g = dL/dp", "must still go through"]),
+    (lambda l, t: 2 * (probabilities(l) - onehot(l, t)) / l.size * probabilities(l) * (1 - probabilities(l)),
+     ["only the diagonal of the softmax Jacobian"]),
+    (lambda l, t: softmax_mse_grad(l, t) * l.shape[1], ["C = 3 times too large", "N * C entries"]),
+    (lambda l, t: softmax_mse_grad(l, t) / 2, ["factor 2"]),
+    (lambda l, t: -softmax_mse_grad(l, t), ["sign is flipped"]),
+    (lambda l, t: softmax_mse_grad(l, t)[0], ["shape (3,), expected (4, 3)"]),
 ])
-def test_cross_entropy_grad_names_the_slip(wrong, words, capsys):
-    ok, out = run(checks.check_cross_entropy_grad, wrong, capsys=capsys)
+def test_softmax_mse_grad_names_the_slip(wrong, words, capsys):
+    ok, out = run(checks.check_softmax_mse_grad, wrong, capsys=capsys)
     assert not ok and all(w in out for w in words), out
 
 
-def test_cross_entropy_grad_overflow(capsys):
+def test_softmax_mse_grad_overflow(capsys):
     def unshifted(logits, targets):
         p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-        return (p - np.eye(logits.shape[1])[targets]) / len(logits)
-    ok, out = run(checks.check_cross_entropy_grad, unshifted, capsys=capsys)
+        g = 2 * (p - onehot(logits, targets)) / p.size
+        return p * (g - (g * p).sum(axis=1, keepdims=True))
+    ok, out = run(checks.check_softmax_mse_grad, unshifted, capsys=capsys)
     assert not ok and "large logits" in out and "overflows" in out and "RuntimeWarning" not in out
+
+
+def test_softmax_mse_grad_accepts_the_full_jacobian(capsys):
+    def by_jacobian(logits, targets):
+        p = probabilities(logits)
+        g = 2 * (p - onehot(logits, targets)) / p.size
+        return np.stack([(np.diag(pn) - np.outer(pn, pn)).T @ gn for pn, gn in zip(p, g)])
+    ok, out = run(checks.check_softmax_mse_grad, by_jacobian, capsys=capsys)
+    assert ok, out
+
+
+def test_softmax_mse_grad_refuses_autograd_and_finite_differences(capsys):
+    def by_autograd(logits, targets):
+        z = Tensor(logits, requires_grad=True)
+        F.mse_loss(F.softmax(z, dim=1), onehot(logits, targets)).backward()
+        return z.grad
+    ok, out = run(checks.check_softmax_mse_grad, by_autograd, capsys=capsys)
+    assert not ok and "uses `Tensor` and `backward`" in out, out
+
+    def central(logits, targets, h=1e-6):
+        loss = lambda z: np.mean((probabilities(z) - onehot(z, targets)) ** 2)  # noqa: E731
+        grad = np.zeros_like(logits)
+        for index in np.ndindex(logits.shape):
+            step = np.zeros_like(logits)
+            step[index] = h
+            grad[index] = (loss(logits + step) - loss(logits - step)) / (2 * h)
+        return grad
+    ok, out = run(checks.check_softmax_mse_grad, central, capsys=capsys)
+    assert not ok and "close, but not exact" in out, out
 
 
 def test_bce_with_logits_overflow(capsys):

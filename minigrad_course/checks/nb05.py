@@ -2,7 +2,9 @@
 
 Every expected answer comes from minigrad itself: values from
 `minigrad.functional`, derivatives from autograd, so a learner's closed form is
-checked against backpropagation.
+checked against backpropagation. The SiLU exercise asks for a derivation, so a
+function that calls autograd is turned down, and the derivative must be exact
+(a finite difference is not).
 """
 from __future__ import annotations
 
@@ -12,10 +14,10 @@ import numpy as np
 
 from minigrad import functional as F
 from minigrad.tensor import Tensor
-from .verdict import (Verdict, answer, attempt, autograd_gradients, compare, failed, hint_first_slip,
-                      one_array, passed)
+from .verdict import (EXACT_ATOL, EXACT_RTOL, Verdict, answer, attempt, autograd_gradients, compare, failed,
+                      hint_first_slip, hint_if_approximate, label_of, method_allowed, one_array, passed)
 
-__all__ = ["check_sigmoid_grad", "check_leaky_relu", "check_softmax_jacobian"]
+__all__ = ["check_leaky_relu", "check_silu_grad", "check_softmax_jacobian"]
 
 
 def _elementwise(fn: Callable, x: np.ndarray, **params: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -24,23 +26,51 @@ def _elementwise(fn: Callable, x: np.ndarray, **params: Any) -> tuple[np.ndarray
     return y, dy
 
 
-def check_sigmoid_grad(sigmoid_grad_from_output: Callable) -> Verdict:
-    """sigmoid_grad_from_output(s) must return sigma'(x) given only s = sigma(x), element-wise."""
-    x = np.array([-30.0, -6.0, -3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0, 6.0, 30.0])
-    s, expected = _elementwise(F.sigmoid, x)
-    ok, got = attempt(sigmoid_grad_from_output, s.copy())
-    if not ok:
+# --- exercise 2: SiLU's derivative, derived ---------------------------------------------------
+
+_SILU_POINTS = np.array([0.5, -1.5, 2.0, -0.5, 1.0, -3.0, 5.0, -1.25, 0.0, 8.0, -8.0, 30.0, -30.0])  # moderate ones first
+_BY_DERIVATION = ("for the derivative you derived, as a formula in NumPy: the product rule on x * sigmoid(x), "
+                  "with sigmoid' = s(1 - s). Autograd and finite differences only check a derivation; they do "
+                  "not replace it.")
+_AUTOGRAD_AND_DIFFERENCES = ("Tensor", "Value", "backward", "activation_curve", "plot_activation", "gradcheck",
+                             "autograd_gradients", "central_difference", "finite_differences")
+
+
+def _silu_slips(x: np.ndarray, s: np.ndarray) -> list[tuple[np.ndarray, str]]:
+    """The usual wrong derivatives of x * sigmoid(x), each with what to say about it (s = sigmoid(x))."""
+    product_rule = "SiLU is a product, x times sigmoid(x): by the product rule its derivative is 1 * s + x * s'(x)"
+    return [
+        (s * (1 - s), f"that is the sigmoid's own derivative s(1 - s). {product_rule}."),
+        (s, f"that is only the first term, 1 * s. {product_rule}, and the second term x s(1 - s) is missing."),
+        (x * s * (1 - s), f"that is only the second term, x s(1 - s). {product_rule}: add the first term, s."),
+        (s * (1 + x), "the sigmoid's derivative is s(1 - s), not s: the second term is x s(1 - s)."),
+        (s * (1 - x * (1 - s)), "a sign: the product rule ADDS the two terms, s + x s(1 - s) = s(1 + x(1 - s))."),
+        (x * s, "that is silu(x) itself, x * sigmoid(x), not its derivative."),
+    ]
+
+
+def check_silu_grad(silu_grad: Callable) -> Verdict:
+    """silu_grad(x) on a NumPy array must return d/dx [x sigmoid(x)] element-wise, by a derived formula.
+
+    The reference is autograd's product rule through x * F.sigmoid(x), in float64. A formula reaches
+    13 significant digits (EXACT_RTOL); a finite difference does not, and calling autograd is refused.
+    """
+    name = label_of(silu_grad, "silu_grad")
+    if not method_allowed(silu_grad, name, _AUTOGRAD_AND_DIFFERENCES, _BY_DERIVATION):
         return Verdict(False)
-    if not compare("sigmoid'(x)", got, expected, atol=1e-12, rtol=1e-6, inputs=x):
-        hint_first_slip(got, [(s * (1 + s), "that is s(1 + s); the derivative is s(1 - s)"),
-                              (1 - s * s, "that is tanh's rule 1 - s^2; sigmoid's is s(1 - s)"),
-                              (s, "that is s itself; its derivative is s(1 - s)")], atol=1e-10, rtol=1e-6)
+    x = _SILU_POINTS
+    _, (expected,) = autograd_gradients(lambda t: t * F.sigmoid(t), [x])
+    with np.errstate(all="ignore"):  # a learner's overflowing exp is reported as a verdict, not a warning
+        mine = answer(one_array, f"{name}(x)", silu_grad, x.copy(), name=name)
+    if mine is None:
         return Verdict(False)
-    ok, at_zero = attempt(sigmoid_grad_from_output, np.array([0.5]))
-    if not ok or not compare("sigmoid'(0) (from s = 0.5)", at_zero, [0.25]):
+    if not compare("silu'(x)", mine, expected, atol=EXACT_ATOL, rtol=EXACT_RTOL, inputs=x):
+        if not hint_if_approximate(mine, expected, _BY_DERIVATION):
+            s = 1.0 / (1.0 + np.exp(-x))
+            hint_first_slip(mine, _silu_slips(x, s), atol=1e-10, rtol=1e-6)
         return Verdict(False)
-    return passed("sigmoid_grad_from_output agrees with autograd on 11 points from x = -30 to 30 "
-                  "(and gives the maximum 1/4 at x = 0)")
+    return passed(f"{name} is right at {len(x)} points from x = -30 to 30: silu'(x) = s(1 + x(1 - s)), "
+                  "with s = sigmoid(x) (checked against autograd's product rule).")
 
 
 def _leaky_relu_slips(x: np.ndarray, slope: float) -> tuple[list, list]:

@@ -1,7 +1,9 @@
 """Checkers for notebook 06 (losses and gradient descent).
 
 Expected answers come from minigrad: losses from `minigrad.functional`,
-gradients from autograd, descent paths from the closed form on a quadratic.
+gradients from autograd, descent paths from the closed form on a quadratic. The
+softmax + squared-error exercise asks for a derivation, so a function that calls
+autograd is turned down, and the gradient must be exact (a finite difference is not).
 """
 from __future__ import annotations
 
@@ -11,18 +13,64 @@ import numpy as np
 
 from minigrad import functional as F
 from minigrad.tensor import Tensor
-from .verdict import (Verdict, answer, as_array, attempt, autograd_gradients, compare, failed, hint,
-                      hint_first_slip, one_array, passed)
+from .verdict import (EXACT_ATOL, EXACT_RTOL, Verdict, answer, autograd_gradients, compare, failed,
+                      hint_first_slip, hint_if_approximate, label_of, method_allowed, one_array, passed)
 
-__all__ = ["check_cross_entropy_grad", "check_bce_with_logits", "check_gradient_descent"]
-
-
-def _cross_entropy_grad_by_autograd(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    return autograd_gradients(lambda t: F.cross_entropy(t, targets), [logits])[1][0]
+__all__ = ["check_bce_with_logits", "check_softmax_mse_grad", "check_gradient_descent"]
 
 
-def check_cross_entropy_grad(cross_entropy_grad: Callable) -> Verdict:
-    """cross_entropy_grad(logits, targets) must return d(mean cross-entropy)/d(logits), shape (N, C)."""
+# --- exercise 2: the gradient of softmax + squared error, derived -----------------------------
+
+_BY_DERIVATION = ("for the gradient you derived, as NumPy formulas: g = dL/dp first, then through the softmax "
+                  "Jacobian, p * (g - sum_i g_i p_i) row by row. Autograd and finite differences only check a "
+                  "derivation; they do not replace it.")
+_AUTOGRAD_AND_DIFFERENCES = ("Tensor", "Value", "backward", "gradcheck", "autograd_gradients", "central_difference",
+                             "loss_at")
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _softmax_mse_by_autograd(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """dL/dz of F.mse_loss(F.softmax(z, dim=1), one-hot targets), by autograd in float64."""
+    onehot = np.eye(logits.shape[1])[targets]
+    return autograd_gradients(lambda z: F.mse_loss(F.softmax(z, dim=1), onehot), [logits])[1][0]
+
+
+def _softmax_mse_slips(logits: np.ndarray, targets: np.ndarray) -> list[tuple[np.ndarray, str]]:
+    """The usual wrong gradients of mean((softmax(z) - y)^2), each with what to say about it."""
+    p, y = _softmax(logits), np.eye(logits.shape[1])[targets]
+    n, size = len(logits), p.size
+    g = 2 * (p - y) / size
+    right = p * (g - (g * p).sum(axis=1, keepdims=True))
+    return [
+        ((p - y) / n, "that is the cross-entropy gradient (p - y)/N. With a squared error the softmax Jacobian does "
+                      "not cancel: take g = dL/dp = 2(p - y)/(N C), then go through the softmax."),
+        (g, "that is g = dL/dp, the gradient with respect to the probabilities. It must still go through the "
+            "softmax: dL/dz_k = sum_i g_i dp_i/dz_k = p_k (g_k - sum_i g_i p_i)."),
+        (g * p * (1 - p), "you used only the diagonal of the softmax Jacobian, p_k(1 - p_k). Every p_i depends on "
+                          "every z_k: the off-diagonal entries -p_i p_k add the term -p_k sum_{i != k} g_i p_i."),
+        (right * logits.shape[1], f"your gradient is C = {logits.shape[1]} times too large: F.mse_loss averages "
+                                  "over all N * C entries, so g = 2(p - y)/(N C)."),
+        (right * size, "you summed the squared errors instead of averaging them: divide by N * C."),
+        (right / 2, "the factor 2 of d(u^2)/du = 2u is missing."),
+        (-right, "the sign is flipped: g = 2(p - y)/(N C), not 2(y - p)/(N C)."),
+    ]
+
+
+def check_softmax_mse_grad(softmax_mse_grad: Callable) -> Verdict:
+    """softmax_mse_grad(logits, targets) must return dL/dz, shape (N, C), for L = F.mse_loss(softmax(z), one-hot).
+
+    Derived by hand: autograd is refused and the answer must be exact to 13 digits (EXACT_RTOL),
+    which a formula reaches and a finite difference does not. One batch has logits of hundreds,
+    where the softmax is one-hot and the true gradient is 0 although the answer is wrong.
+    """
+    name = label_of(softmax_mse_grad, "softmax_mse_grad")
+    if not method_allowed(softmax_mse_grad, name, _AUTOGRAD_AND_DIFFERENCES, _BY_DERIVATION):
+        return Verdict(False)
     rng = np.random.default_rng(6)
     cases = [
         ("4 rows, 3 classes", rng.normal(size=(4, 3)), np.array([0, 2, 1, 2])),
@@ -30,32 +78,20 @@ def check_cross_entropy_grad(cross_entropy_grad: Callable) -> Verdict:
         ("large logits (hundreds)", np.array([[800.0, 0.0, -800.0], [0.0, 500.0, 0.0]]), np.array([2, 1])),
     ]
     for label, logits, targets in cases:
-        expected = _cross_entropy_grad_by_autograd(logits, targets)
+        expected = _softmax_mse_by_autograd(logits, targets)
         with np.errstate(all="ignore"):  # overflow is reported as a verdict, not as a warning
-            ok, got = attempt(cross_entropy_grad, logits.copy(), targets.copy(), name="cross_entropy_grad")
-        if not ok:
+            mine = answer(one_array, f"{name} ({label})", softmax_mse_grad, logits.copy(), targets.copy(), name=name)
+        if mine is None:
             return Verdict(False)
-        if not compare(f"gradient for {label}: entry [row, class]", got, expected, atol=1e-10):
-            _hint_cross_entropy(got, expected, logits)
+        if mine.shape == expected.shape and not np.all(np.isfinite(mine)):
+            return failed(f"{name} ({label}) holds inf or nan: exp of a large logit overflows. Compute the softmax "
+                          "from the logits minus each row's maximum (the same probabilities, and exp never overflows)")
+        if not compare(f"gradient for {label}: entry [row, class]", mine, expected, atol=EXACT_ATOL, rtol=EXACT_RTOL):
+            if not hint_if_approximate(mine, expected, _BY_DERIVATION):
+                hint_first_slip(mine, _softmax_mse_slips(logits, targets), atol=1e-12, rtol=1e-6)
             return Verdict(False)
-    return passed("cross_entropy_grad equals autograd's gradient of F.cross_entropy, (p - y) / N, "
-                  "on 3 batches (large logits included)")
-
-
-def _hint_cross_entropy(got, expected: np.ndarray, logits: np.ndarray) -> None:
-    n = len(logits)
-    p = F.softmax(Tensor(logits), axis=1).numpy()
-    try:
-        finite = bool(np.all(np.isfinite(as_array(got))))
-    except (TypeError, ValueError):
-        finite = True
-    if not finite:
-        hint("exp of a large logit overflows: compute softmax from logits minus the row's max")
-        return
-    hint_first_slip(got, [(expected * n, f"your gradient is N = {n} times too large: the loss is a mean over the "
-                                         "rows, so divide by N"),
-                          (p / n, "you left out the one-hot targets y: the gradient is (p - y) / N"),
-                          (-expected, "the sign is flipped: it is p - y, not y - p")], atol=1e-10, rtol=1e-6)
+    return passed(f"{name} equals autograd's gradient of F.mse_loss(F.softmax(z), y), p * (g - sum_i g_i p_i) "
+                  "with g = 2(p - y)/(N C), on 3 batches (large logits included)")
 
 
 def _bce_slips(z: np.ndarray, y: np.ndarray) -> list[tuple[np.ndarray, str]]:
