@@ -4,11 +4,13 @@ Notebooks 10 (vanishing and exploding gradients) and 11 (remedies) share one
 deep network and one data set, built here so that both measure the same thing:
 
     X_train, X_test, y_train, y_test = digits_data()            # standardized digits, 500 for training
+    splits = digits_splits()                                    # the same 500, plus validation and test sets
     model = deep_mlp(depth=12, width=32, activation="sigmoid")  # 12 Linear layers
     loss, outputs = one_backward(model, X_train, y_train)       # outputs: h_1, ..., h_11, logits
     layer_gradient_norms(model)                                 # ||dL/dW_l|| for l = 1..12, input layer first
     run = train_and_record(model, (X_train, X_test, y_train, y_test), steps=100, lr=0.05, momentum=0.9)
     run.loss, run.grad_norms, run.test_accuracy                 # the loss curve, norms per step and layer, ...
+    run = tuning_run(splits, activation="relu", init="he")      # run(lr, seed) -> metrics, for minigrad_course.tuning
 
 Everything runs in float64: a deep network amplifies rounding errors, and in
 float64 the results do not depend on how NumPy splits a matrix product over
@@ -30,9 +32,14 @@ these factors over many layers shrinks (vanishing) or grows (exploding).
 from __future__ import annotations
 
 import contextlib
+import json
 import math
+import os
+import platform
+import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -44,15 +51,19 @@ from minigrad.data import load_digits, train_test_split
 from minigrad.tensor import Tensor
 
 from .inputs import model_input
+from .tuning import Tuned
 
 if TYPE_CHECKING:  # matplotlib is imported only when a figure is drawn
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
 __all__ = [
-    "digits_data", "deep_mlp", "linear_layers", "layer_gradient_norms", "record_activations",
-    "one_backward", "output_gradient_norms", "backward_bound", "saturated_fraction", "weight_scale_sweep", "TrainingRecord", "train_and_record",
-    "evaluate", "plot_gradient_norms", "plot_layer_histograms", "plot_loss_curves", "plot_comparison",
+    "digits_data", "Splits", "digits_splits",
+    "deep_mlp", "linear_layers", "layer_gradient_norms", "record_activations", "one_backward",
+    "output_gradient_norms", "hidden_gradient_norms", "backward_bound", "saturated_fraction", "weight_scale_sweep",
+    "TrainingRecord", "train_and_record", "evaluate",
+    "tuning_run", "sweep_path", "save_sweep", "load_sweep",
+    "plot_gradient_norms", "plot_layer_histograms", "plot_loss_curves", "plot_comparison",
 ]
 
 INITS = ("default", "normal", "xavier", "he")
@@ -94,6 +105,30 @@ def digits_data(n_train: int = 500, seed: int = 0, dtype: str = "float64"
     std = np.where(std > 0, std, 1.0)
     scale = lambda a: ((a - mean) / std).astype(dtype)  # noqa: E731
     return scale(X_train), scale(X_test), y_train, y_test
+
+
+@dataclass(frozen=True)
+class Splits:
+    """Training, validation and test sets: tune on validation, report on test (never the other way)."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+def digits_splits(n_train: int = 500, n_val: int = 400, seed: int = 0, dtype: str = "float64") -> Splits:
+    """`digits_data`'s training images, and its other images split into validation (the first n_val) and test.
+
+    The training set and the standardization are exactly those of `digits_data(n_train, seed)`;
+    with n_train = 500 and n_val = 400 the test set holds the remaining 897 images.
+    """
+    X_train, X_rest, y_train, y_rest = digits_data(n_train, seed, dtype)
+    if not 0 < n_val < len(X_rest):
+        raise ValueError(f"n_val must leave images for both validation and test: 0 < n_val < {len(X_rest)}, got {n_val}")
+    return Splits(X_train, y_train, X_rest[:n_val], y_rest[:n_val], X_rest[n_val:], y_rest[n_val:])
 
 
 # --- the deep network ------------------------------------------------------------------------
@@ -233,6 +268,18 @@ def output_gradient_norms(outputs: Sequence[Tensor]) -> np.ndarray:
     return np.array(norms)
 
 
+def hidden_gradient_norms(model: nn.Sequential, X: Any, y: Any) -> np.ndarray:
+    """||dL/dh_l|| for every hidden output h_1, ..., h_{L-1} of `model`, after one backward pass on (X, y).
+
+    `one_backward` then `output_gradient_norms`: the gradient signal that reaches each layer's
+    output. The ratio of the first to the last, ||dL/dh_1|| / ||dL/dh_{L-1}||, is how much the
+    backward pass shrinks (< 1) or grows (> 1) the gradient on its way down. The model's
+    parameters are left holding the gradients of this pass.
+    """
+    _, outputs = one_backward(model, X, y)
+    return output_gradient_norms(outputs)
+
+
 def backward_bound(weights: Sequence[Any], max_slope: float) -> np.ndarray:
     """The bound on how much the backward pass can grow a gradient, for each layer: B_1, ..., B_L.
 
@@ -296,6 +343,8 @@ class TrainingRecord:
     loss[t]           training loss at step t (before the update), nan after divergence
     grad_norms[t, l]  ||dL/dW_l|| at step t for Linear layer l (input first), before clipping
     total_norm[t]     the norm of all gradients together (what clipping looks at)
+
+    The scores on the validation and test sets are nan when the data had none, or the run diverged.
     """
     loss: np.ndarray
     grad_norms: np.ndarray
@@ -305,20 +354,37 @@ class TrainingRecord:
     test_accuracy: float = math.nan
     diverged_at: int | None = None
     extra: dict = field(default_factory=dict)
+    val_loss: float = math.nan
+    val_accuracy: float = math.nan
 
     @property
     def final_loss(self) -> float:
         """The last finite training loss (nan if the run diverged)."""
         return math.nan if self.diverged_at is not None else float(self.loss[-1])
 
+    def metrics(self) -> dict[str, float]:
+        """The run's scores as `minigrad_course.tuning` takes them: a diverged run's are all nan.
 
-def _split(data: Sequence[Any]) -> tuple[Any, Any, Any, Any]:
+        Keys: train_loss (the last), train_acc, val_loss, val_acc, test_loss, test_acc, and
+        diverged (1.0 or 0.0).
+        """
+        return {"train_loss": self.final_loss, "train_acc": self.train_accuracy,
+                "val_loss": self.val_loss, "val_acc": self.val_accuracy,
+                "test_loss": self.test_loss, "test_acc": self.test_accuracy,
+                "diverged": float(self.diverged_at is not None)}
+
+
+def _split(data: Splits | Sequence[Any]) -> tuple[Any, Any, Any, Any, Any, Any]:
+    """(X_train, y_train, X_val, y_val, X_test, y_test), None for the sets that `data` does not have."""
+    if isinstance(data, Splits):
+        return data.X_train, data.y_train, data.X_val, data.y_val, data.X_test, data.y_test
     if len(data) == 4:
         X_train, X_test, y_train, y_test = data
-        return X_train, y_train, X_test, y_test
+        return X_train, y_train, None, None, X_test, y_test
     if len(data) == 2:
-        return data[0], data[1], None, None
-    raise ValueError("data must be (X, y) or (X_train, X_test, y_train, y_test) as digits_data returns it")
+        return data[0], data[1], None, None, None, None
+    raise ValueError("data must be (X, y), (X_train, X_test, y_train, y_test) as digits_data returns it, "
+                     "or the Splits of digits_splits")
 
 
 def evaluate(model: nn.Module, X: Any, y: Any) -> tuple[float, float]:
@@ -333,13 +399,14 @@ def evaluate(model: nn.Module, X: Any, y: Any) -> tuple[float, float]:
     return loss, accuracy
 
 
-def train_and_record(model: nn.Module, data: Sequence[Any], steps: int = 150, lr: float = 0.1,
+def train_and_record(model: nn.Module, data: Splits | Sequence[Any], steps: int = 150, lr: float = 0.1,
                      momentum: float = 0.0, optimizer: str = "sgd", clip: float | None = None,
                      batch_size: int | None = None, seed: int = 0) -> TrainingRecord:
     """Train `model` with cross-entropy, recording the loss and each layer's gradient norm at every step.
 
     Args:
-        data: (X, y), or (X_train, X_test, y_train, y_test) to also score the test set at the end.
+        data: (X, y), or (X_train, X_test, y_train, y_test) to also score the test set at the end,
+            or `digits_splits`'s Splits to score the validation and the test set.
         optimizer: "sgd" (with `momentum`) or "adam".
         clip: if given, `nn.utils.clip_grad_norm_(params, clip)` before each update.
         batch_size: None for full-batch gradient descent (the same batch every step, deterministic),
@@ -352,9 +419,9 @@ def train_and_record(model: nn.Module, data: Sequence[Any], steps: int = 150, lr
         return _train_and_record(model, data, steps, lr, momentum, optimizer, clip, batch_size, seed)
 
 
-def _train_and_record(model: nn.Module, data: Sequence[Any], steps: int, lr: float, momentum: float,
+def _train_and_record(model: nn.Module, data: Splits | Sequence[Any], steps: int, lr: float, momentum: float,
                       optimizer: str, clip: float | None, batch_size: int | None, seed: int) -> TrainingRecord:
-    X_train, y_train, X_test, y_test = _split(data)
+    X_train, y_train, X_val, y_val, X_test, y_test = _split(data)
     X_train, y_train = np.asarray(X_train), np.asarray(y_train)
     params = model.parameters()
     if optimizer == "sgd":
@@ -402,9 +469,90 @@ def _train_and_record(model: nn.Module, data: Sequence[Any], steps: int, lr: flo
     record = TrainingRecord(losses, grad_norms, total, diverged_at=diverged)
     if diverged is None:
         _, record.train_accuracy = evaluate(model, X_train, y_train)
+        if X_val is not None:
+            record.val_loss, record.val_accuracy = evaluate(model, X_val, y_val)
         if X_test is not None:
             record.test_loss, record.test_accuracy = evaluate(model, X_test, y_test)
     return record
+
+
+# --- fair comparisons: runs for minigrad_course.tuning, and sweeps stored on disk ---------------------------
+
+
+def tuning_run(data: Splits | Sequence[Any], depth: int = 12, width: int = 32, steps: int = 100,
+               momentum: float = 0.9, optimizer: str = "sgd", clip: float | None = None,
+               **network: Any) -> Callable[..., dict[str, float]]:
+    """A function run(lr, seed) for `minigrad_course.tuning.tune`: one training run, its metrics.
+
+    run(lr, seed) builds `deep_mlp(depth, width, seed=seed, **network)` (the seed draws the
+    initial weights), trains it with `train_and_record(model, data, steps, lr, momentum,
+    optimizer, clip)` and returns `TrainingRecord.metrics()`: with `digits_splits`'s Splits
+    as data, tune on "val_acc" and report "test_acc".
+    """
+    def run(lr: float, seed: int) -> dict[str, float]:
+        model = deep_mlp(depth, width, seed=seed, **network)
+        record = train_and_record(model, data, steps=steps, lr=lr, momentum=momentum, optimizer=optimizer, clip=clip)
+        return record.metrics()
+    return run
+
+
+def sweep_path(name: str) -> Path:
+    """Where the stored sweep `name` lives: experiments/results/<name>.json in the course's repository."""
+    return Path(__file__).resolve().parent.parent / "experiments" / "results" / f"{name}.json"
+
+
+def _finite_or_none(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _tuned_to_json(t: Tuned) -> dict[str, Any]:
+    return {"name": t.name, "metric": t.metric, "higher_is_better": t.higher_is_better, "best_lr": t.best_lr,
+            "seeds": list(t.seeds), "scores": [_finite_or_none(v) for v in t.scores],
+            "lrs": sorted(t.grid),
+            "runs": {repr(lr): [{k: _finite_or_none(v) for k, v in r.items()} for r in t.runs[lr]]
+                     for lr in sorted(t.grid)}}
+
+
+def _tuned_from_json(d: Mapping[str, Any]) -> Tuned:
+    nan = lambda v: math.nan if v is None else float(v)  # noqa: E731
+    higher = bool(d["higher_is_better"])
+    t = Tuned(name=d["name"], metric=d["metric"], higher_is_better=higher, best_lr=float(d["best_lr"]),
+              seeds=list(d["seeds"]))
+    worst = -math.inf if higher else math.inf
+    for lr in d["lrs"]:
+        runs = [{k: nan(v) for k, v in r.items()} for r in d["runs"][repr(float(lr))]]
+        t.runs[float(lr)] = runs
+        t.grid[float(lr)] = [worst if math.isnan(r[t.metric]) else r[t.metric] for r in runs]
+    t.scores = [worst if v is None else float(v) for v in d["scores"]]
+    return t
+
+
+def save_sweep(name: str, results: Mapping[str, Tuned], command: str, setup: Mapping[str, Any],
+               path: Path | None = None) -> Path:
+    """Write tuned results as JSON (with the command that makes them, the date and the machine).
+
+    `setup` says what was run: the budget, the grid, what was tuned on what. Every run's
+    metrics are kept, so the notebook can report any of them at the chosen rate.
+    """
+    path = sweep_path(name) if path is None else Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"sweep": name, "command": command, "date": time.strftime("%Y-%m-%d"),
+               "machine": {"python": platform.python_version(), "numpy": np.__version__,
+                           "platform": platform.platform(), "cpu_count": os.cpu_count()},
+               "setup": dict(setup), "arms": {arm: _tuned_to_json(t) for arm, t in results.items()}}
+    path.write_text(json.dumps(payload, indent=1, allow_nan=False) + "\n")
+    return path
+
+
+def load_sweep(name: str, path: Path | None = None) -> tuple[dict[str, Tuned], dict[str, Any]]:
+    """The stored sweep `name`: (arm -> Tuned, as `tuning.compare` returns it; the rest: command, setup, ...)."""
+    path = sweep_path(name) if path is None else Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no stored sweep at {path}: run the command of experiments/README.md that makes it "
+                                f"(python experiments/{name}.py) from the course's root folder")
+    payload = json.loads(path.read_text())
+    arms = {arm: _tuned_from_json(d) for arm, d in payload.pop("arms").items()}
+    return arms, payload
 
 
 # --- figures ------------------------------------------------------------------------------------
