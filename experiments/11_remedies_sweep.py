@@ -12,10 +12,12 @@ Writes experiments/results/11_remedies_sweep.json.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
 
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # tiny matrices: one BLAS thread is several times faster
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
 
 from minigrad_course import diagnostics as D  # noqa: E402

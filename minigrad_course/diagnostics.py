@@ -51,7 +51,7 @@ from minigrad.data import load_digits, train_test_split
 from minigrad.tensor import Tensor
 
 from .inputs import model_input
-from .tuning import Tuned
+from .tuning import Tuned, format_mean_sd, mean_sd
 
 if TYPE_CHECKING:  # matplotlib is imported only when a figure is drawn
     import matplotlib.pyplot as plt
@@ -62,8 +62,8 @@ __all__ = [
     "deep_mlp", "linear_layers", "layer_gradient_norms", "record_activations", "one_backward",
     "output_gradient_norms", "hidden_gradient_norms", "backward_bound", "saturated_fraction", "weight_scale_sweep",
     "TrainingRecord", "train_and_record", "evaluate",
-    "tuning_run", "sweep_path", "save_sweep", "load_sweep",
-    "plot_gradient_norms", "plot_layer_histograms", "plot_loss_curves", "plot_comparison",
+    "tuning_run", "sweep_path", "save_sweep", "load_sweep", "never_learns", "sweep_table", "sweep_grid",
+    "plot_gradient_norms", "plot_layer_histograms", "plot_loss_curves", "plot_comparison", "plot_sweep_curves", "plot_sweep_scores",
 ]
 
 INITS = ("default", "normal", "xavier", "he")
@@ -528,18 +528,20 @@ def _tuned_from_json(d: Mapping[str, Any]) -> Tuned:
 
 
 def save_sweep(name: str, results: Mapping[str, Tuned], command: str, setup: Mapping[str, Any],
-               path: Path | None = None) -> Path:
+               path: Path | None = None, extra: Mapping[str, Any] | None = None) -> Path:
     """Write tuned results as JSON (with the command that makes them, the date and the machine).
 
     `setup` says what was run: the budget, the grid, what was tuned on what. Every run's
-    metrics are kept, so the notebook can report any of them at the chosen rate.
+    metrics are kept, so the notebook can report any of them at the chosen rate. `extra`
+    holds any other measurement of the script (plain JSON: numbers, strings, lists, dicts).
     """
     path = sweep_path(name) if path is None else Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"sweep": name, "command": command, "date": time.strftime("%Y-%m-%d"),
                "machine": {"python": platform.python_version(), "numpy": np.__version__,
                            "platform": platform.platform(), "cpu_count": os.cpu_count()},
-               "setup": dict(setup), "arms": {arm: _tuned_to_json(t) for arm, t in results.items()}}
+               "setup": dict(setup), "extra": dict(extra or {}),
+               "arms": {arm: _tuned_to_json(t) for arm, t in results.items()}}
     path.write_text(json.dumps(payload, indent=1, allow_nan=False) + "\n")
     return path
 
@@ -668,16 +670,26 @@ def plot_loss_curves(runs: Mapping[str, Any], ax: plt.Axes | None = None, title:
 
 
 def plot_comparison(runs: Mapping[str, TrainingRecord], title: str = "",
-                    colors: Mapping[str, str] | None = None, log: bool = False) -> Figure:
-    """Two panels for a few runs: the gradient norm per layer at the first step, and the loss curves.
+                    colors: Mapping[str, str] | None = None, log: bool = False, norms: str = "weights") -> Figure:
+    """Two panels for a few runs: the gradient norm per layer before training, and the loss curves.
 
-    The left panel is `run.grad_norms[0]` (one backward pass of the untrained network on
-    the full batch); the right one `run.loss`, from 0 up (or on a log scale with `log`).
+    The left panel is `run.grad_norms[0]`, ||dL/dW_l|| at the first step (one backward pass of
+    the untrained network on the full batch), or with norms="hidden" `run.extra["hidden_norms"]`,
+    ||dL/dh_l|| per hidden output (`hidden_gradient_norms`, stored by the caller); the right
+    one `run.loss`, from 0 up (or on a log scale with `log`).
     """
+    if norms not in ("weights", "hidden"):
+        raise ValueError(f"norms must be 'weights' or 'hidden', got {norms!r}")
     fig, (ax_norms, ax_loss) = _pyplot().subplots(1, 2, figsize=(12, 4), constrained_layout=True)
     for label, run in runs.items():
         color = None if colors is None else colors.get(label)
-        plot_gradient_norms({label: run.grad_norms[0]}, ax=ax_norms, color=color)
+        if norms == "weights":
+            plot_gradient_norms({label: run.grad_norms[0]}, ax=ax_norms, color=color)
+        else:
+            if "hidden_norms" not in run.extra:
+                raise ValueError(f"run {label!r} has no extra['hidden_norms']: store hidden_gradient_norms(...) there")
+            plot_gradient_norms({label: run.extra["hidden_norms"]}, ax=ax_norms, color=color,
+                                ylabel=r"$\|\partial L / \partial h_l\|$ (log scale)")
     ax_norms.set_title("Gradient norm per layer before training")
     plot_loss_curves(runs, ax=ax_loss, colors=colors, title="Training loss", log=log)
     if not log:  # from 0 up, so that a plateau stays a flat line instead of a magnified wiggle
@@ -686,4 +698,147 @@ def plot_comparison(runs: Mapping[str, TrainingRecord], title: str = "",
         ax_loss.set_ylim(0, 1.08 * highest)
     if title:
         fig.suptitle(title)
+    return fig
+
+
+def never_learns(tuned: Tuned, chance: float = 0.15) -> bool:
+    """True when no rate of the grid lifts the arm's mean score above `chance` (stuck at every rate)."""
+    return max(tuned.grid_means().values()) < chance
+
+
+def sweep_table(results: Mapping[str, Tuned], report: str = "test_acc", digits: int = 3) -> str:
+    """One row per arm: the rate tuned on the arm's metric, that metric and `report` as mean ± sd over the seeds.
+
+    `report` is read from the same runs at the chosen rate (`Tuned.runs`), so it was not used to
+    choose. An arm that is stuck at every rate (`never_learns`) shows "none" for its rate.
+    """
+    if not results:
+        return ""
+    width = max(len(name) for name in results)
+    first = next(iter(results.values()))
+    head = f"{'arm':{width}s}  {'tuned lr':>8s}  {first.metric + ' (tuned on)':>17s}  {report:>15s}  seeds"
+    lines = [head]
+    for name, t in results.items():
+        stuck = never_learns(t)
+        rate = "none" if stuck else f"{t.best_lr:g}" + ("*" if t.at_edge() else "")
+        reported = [r[report] for r in t.runs[t.best_lr]]
+        lines.append(f"{name:{width}s}  {rate:>8s}  {format_mean_sd(t.scores, digits):>17s}  "
+                     f"{format_mean_sd(reported, digits):>15s}  {len(t.scores):5d}")
+    notes = []
+    if any(never_learns(t) for t in results.values()):
+        notes.append("none: stuck at every rate of the grid (no rate's mean score is above 0.15)")
+    if any(t.at_edge() and not never_learns(t) for t in results.values()):
+        notes.append("*: the best rate is at the edge of the grid")
+    return "\n".join(lines + notes)
+
+
+def sweep_grid(results: Mapping[str, Tuned], metric: str | None = None, digits: int = 2) -> str:
+    """Every rate of every arm: the mean `metric` (default: the tuned one) over the seeds that did not diverge.
+
+    A cell reads "0.85" when no seed diverged, "0.49 /2" when 2 seeds diverged (the mean is over the
+    others), and "div" when all of them did.
+    """
+    if not results:
+        return ""
+    rates = sorted({lr for t in results.values() for lr in t.runs})
+    width = max([len(name) for name in results] + [len("learning rate:")])
+    cell = digits + 7
+    lines = [f"{'learning rate:':{width}s}  " + "".join(f"{lr:>{cell}g}" for lr in rates)]
+    for name, t in results.items():
+        key = metric or t.metric
+        cells = []
+        for lr in rates:
+            runs = t.runs.get(lr)
+            if runs is None:
+                cells.append(f"{'':>{cell}s}")
+                continue
+            diverged = sum(bool(r["diverged"]) for r in runs)
+            kept = [r[key] for r in runs if not r["diverged"]]
+            text = "div" if not kept else f"{sum(kept) / len(kept):.{digits}f}" + (f" /{diverged}" if diverged else "")
+            cells.append(f"{text:>{cell}s}")
+        lines.append(f"{name:{width}s}  " + "".join(cells))
+    return "\n".join(lines)
+
+
+def plot_sweep_curves(results: Mapping[str, Tuned], metric: str | None = None, ax: plt.Axes | None = None,
+                      colors: Mapping[str, str] | None = None, title: str = "", chance: float | None = 0.1) -> Figure:
+    """One line per arm: `metric` (default: the tuned one) against the learning rate, mean ± sd over the seeds.
+
+    A rate at which some seed diverged is marked with an x on its line (at the mean of the seeds that
+    did not), or at the bottom when all of them diverged.
+    """
+    fig, ax = _axes(ax, (7, 4))
+    for name, t in results.items():
+        key = metric or t.metric
+        rates = sorted(t.runs)
+        values = [np.array([r[key] for r in t.runs[lr]], dtype=np.float64) for lr in rates]
+        stats = [mean_sd(v[np.isfinite(v)]) if np.isfinite(v).any() else (math.nan, math.nan) for v in values]
+        means, sds = np.array([m for m, _ in stats]), np.array([d for _, d in stats])
+        color = None if colors is None else colors.get(name)
+        line, = ax.plot(rates, means, "o-", ms=4, label=name, color=color)
+        ax.fill_between(rates, means - sds, means + sds, color=line.get_color(), alpha=0.15)
+        for lr, v, m in zip(rates, values, means):
+            if not np.isfinite(v).all():
+                ax.plot(lr, m if np.isfinite(m) else 0.0, "x", ms=9, mew=2, color=line.get_color(), clip_on=False)
+    if chance is not None:
+        ax.axhline(chance, color="gray", ls=":", lw=1, label=f"chance ({chance:.0%})")
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel(f"{metric or next(iter(results.values())).metric} (mean ± sd over seeds)")
+    ax.set_title(title or "Each arm over its learning-rate grid (x: some seed diverged)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_sweep_scores(results: Mapping[str, Tuned], report: str = "test_acc", ax: plt.Axes | None = None,
+                      colors: Mapping[str, str] | None = None, title: str = "", chance: float | None = 0.1,
+                      groups: Mapping[str, Sequence[str]] | None = None) -> Figure:
+    """Horizontal bars: each arm's `report` at its tuned rate, mean ± sd over the seeds (one dot per seed).
+
+    With `groups` (group name -> arms), the bars come group by group, one colour per group (named in
+    the legend), with a line between groups; otherwise in the order of `results`, coloured by `colors`.
+    """
+    if groups is None:
+        order, color_of, separators = list(results), dict(colors or {}), []
+    else:
+        order, color_of, separators = [], {}, []
+        palette = ["tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:red", "tab:brown"]
+        for k, (group, names) in enumerate(groups.items()):
+            if order:
+                separators.append(len(order) - 0.5)
+            for name in names:
+                if name not in results:
+                    raise KeyError(f"group {group!r} names {name!r}, which is not among the results")
+                order.append(name)
+                color_of[name] = palette[k % len(palette)]
+    fig, ax = _axes(ax, (7, 0.45 * len(order) + 1.2))
+    for k, name in enumerate(order):
+        t = results[name]
+        values = np.array([r[report] for r in t.runs[t.best_lr]], dtype=np.float64)
+        finite = values[np.isfinite(values)]
+        mean, sd = mean_sd(finite) if finite.size else (0.0, 0.0)
+        ax.barh(k, mean, xerr=sd, color=color_of.get(name), alpha=0.8, capsize=3)
+        ax.plot(finite, np.full(finite.size, k), "k.", ms=4)
+        rate = "stuck at every rate" if never_learns(t) else f"lr {t.best_lr:g}"
+        ax.text(1.01, k, f"{mean:.3f} ± {sd:.3f}  ({rate})", va="center", fontsize=8,
+                transform=ax.get_yaxis_transform())
+    for y in separators:
+        ax.axhline(y, color="gray", lw=0.8)
+    if groups is not None:
+        from matplotlib.patches import Patch
+        handles = [Patch(color=color_of[names[0]], alpha=0.8, label=group) for group, names in groups.items() if names]
+    else:
+        handles = []
+    if chance is not None:
+        handles.append(ax.axvline(chance, color="gray", ls=":", lw=1, label=f"chance ({chance:.0%})"))
+    if handles:
+        ax.legend(handles=handles, fontsize=8, loc="lower right")
+    ax.set_yticks(range(len(order)), order, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(f"{report} at the tuned rate (bars: mean ± sd over seeds; dots: seeds)")
+    ax.set_title(title or f"{report}, each arm at its own best rate")
+    ax.grid(alpha=0.3, axis="x")
     return fig
