@@ -11,6 +11,7 @@ deep network and one data set, built here so that both measure the same thing:
     run = train_and_record(model, (X_train, X_test, y_train, y_test), steps=100, lr=0.05, momentum=0.9)
     run.loss, run.grad_norms, run.test_accuracy                 # the loss curve, norms per step and layer, ...
     run = tuning_run(splits, activation="relu", init="he")      # run(lr, seed) -> metrics, for minigrad_course.tuning
+    results, meta = load_sweep("11_remedies_sweep")             # a sweep stored by experiments/11_remedies_sweep.py
 
 Everything runs in float64: a deep network amplifies rounding errors, and in
 float64 the results do not depend on how NumPy splits a matrix product over

@@ -19,7 +19,7 @@ import numpy as np
 
 from minigrad import nn
 from minigrad.tensor import Tensor
-from .verdict import (Verdict, allclose, answer, arrays, as_array, attempt, autograd_gradients, changed_in_place,
+from .verdict import (Verdict, allclose, answer, as_array, attempt, autograd_gradients, changed_in_place,
                       compare, failed, hint, method_allowed, one_array, one_number, passed, tuple_of)
 
 __all__ = ["check_leaky_relu_init_std", "check_batch_norm", "check_batch_norm_backward", "check_clip_by_global_norm"]
@@ -233,7 +233,7 @@ def _param_slips(kind: str, g: np.ndarray, x: np.ndarray, eps: float) -> list[tu
     factor = g * x_hat if kind == "dgamma" else g
     what = "g * x_hat" if kind == "dgamma" else "g"
     slips = [(factor.mean(axis=0), f"sum {what} over the batch, do not average it: every example adds its share."),
-             (factor.sum(axis=1), f"sum over the batch (axis 0), one number per feature, not over the features."),
+             (factor.sum(axis=1), "sum over the batch (axis 0), one number per feature, not over the features."),
              (factor, f"{kind} has one number per feature, shape (D,): sum {what} over the batch (axis 0).")]
     if kind == "dgamma":
         slips.append(((g * x).sum(axis=0), "gamma multiplies the normalised x_hat, not x: dgamma = sum(g * x_hat)."))
