@@ -272,8 +272,13 @@ def adamw_step(p, g, m, v, t, lr, beta1, beta2, eps, weight_decay):
 
 # --- notebook 10 -------------------------------------------------------------------------------
 
-def gradient_norms(model):
-    return [float(np.linalg.norm(m.weight.grad)) for m in model.modules() if isinstance(m, nn.Linear)]
+def deep_backward(weights, X, zs, delta_out):
+    hidden = [1 / (1 + np.exp(-z)) for z in zs[:-1]]
+    inputs = [X] + hidden
+    deltas = [delta_out]
+    for W, h in zip(weights[:0:-1], hidden[::-1]):
+        deltas.insert(0, (deltas[0] @ W) * h * (1 - h))
+    return [d.T @ a for d, a in zip(deltas, inputs)], [d.sum(axis=0) for d in deltas]
 
 
 def gradient_bound(weights, max_slope):
@@ -281,21 +286,22 @@ def gradient_bound(weights, max_slope):
     return [float(np.prod(factors[l + 1:])) for l in range(len(weights))]
 
 
-def saturated_fraction(h, activation, threshold=0.01):
-    slope = h * (1 - h) if activation == "sigmoid" else 1 - h ** 2
-    return float(np.mean(slope < threshold))
-
-
 # --- notebook 11 -------------------------------------------------------------------------------
 
-def init_std(fan_in, fan_out, activation):
-    if activation == "relu":
-        return math.sqrt(2 / fan_in)
-    return math.sqrt(2 / (fan_in + fan_out))
+def leaky_relu_init_std(fan_in, negative_slope):
+    return math.sqrt(2 / ((1 + negative_slope ** 2) * fan_in))
 
 
 def batch_norm(z, eps=1e-5):
     return (z - z.mean(axis=0)) / np.sqrt(z.var(axis=0) + eps)
+
+
+def batch_norm_backward(g, x, gamma, eps=1e-5):
+    n = len(x)
+    sigma = np.sqrt(x.var(axis=0) + eps)
+    x_hat = (x - x.mean(axis=0)) / sigma
+    dx = gamma / (n * sigma) * (n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
+    return dx, (g * x_hat).sum(axis=0), g.sum(axis=0)
 
 
 def clip_by_global_norm(grads, max_norm):

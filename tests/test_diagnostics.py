@@ -54,6 +54,18 @@ def test_digits_data_split_and_standardized(data):
         np.testing.assert_array_equal(a, b)
 
 
+def test_digits_splits_extend_digits_data_with_a_validation_set():
+    splits = D.digits_splits(n_train=200, n_val=300)
+    X_train, X_rest, y_train, y_rest = D.digits_data(n_train=200)
+    np.testing.assert_array_equal(splits.X_train, X_train)
+    np.testing.assert_array_equal(splits.y_train, y_train)
+    np.testing.assert_array_equal(np.vstack([splits.X_val, splits.X_test]), X_rest)
+    np.testing.assert_array_equal(np.concatenate([splits.y_val, splits.y_test]), y_rest)
+    assert len(splits.y_val) == 300 and len(splits.y_test) == 1797 - 200 - 300
+    with pytest.raises(ValueError, match="n_val"):
+        D.digits_splits(n_train=200, n_val=1597)
+
+
 # --- the deep network -------------------------------------------------------------------------------
 
 
@@ -162,6 +174,31 @@ def test_output_gradient_norms_need_a_backward(data):
     outputs = D.record_activations(D.deep_mlp(depth=3, width=8), X)
     with pytest.raises(ValueError, match="no gradient"):
         D.output_gradient_norms(outputs)
+
+
+def test_hidden_gradient_norms_are_those_of_the_hidden_outputs(data):
+    X, y = small_batch(data)
+    model = D.deep_mlp(depth=5, width=8, activation="tanh", seed=4)
+    norms = D.hidden_gradient_norms(model, X, y)
+    _, outputs = D.one_backward(D.deep_mlp(depth=5, width=8, activation="tanh", seed=4), X, y)
+    np.testing.assert_allclose(norms, D.output_gradient_norms(outputs), rtol=1e-12)
+    assert norms.shape == (4,) and D.linear_layers(model)[0].weight.grad is not None
+
+
+def test_relu_weight_gradient_ratio_ignores_the_weight_scale_but_hidden_gradients_do_not(data):
+    """Scaling every weight of a bias-free ReLU net by c scales every dL/dW_l alike (by c^(L-1), up to the
+    softmax's change), so their first-to-last ratio hardly shows an explosion; ||dL/dh_1|| / ||dL/dh_{L-1}||
+    grows like c^(L-2)."""
+    X, y = small_batch(data)
+    weight_ratio, hidden_ratio = [], []
+    for c in (1.0, 1.5):
+        model = D.deep_mlp(depth=6, width=16, activation="relu", init="he", weight_scale=c, seed=3)
+        hidden = D.hidden_gradient_norms(model, X, y)
+        weights = D.layer_gradient_norms(model)
+        hidden_ratio.append(hidden[0] / hidden[-1])
+        weight_ratio.append(weights[0] / weights[-1])
+    assert 1 / 1.5 < weight_ratio[1] / weight_ratio[0] < 1.5
+    assert hidden_ratio[1] / hidden_ratio[0] == pytest.approx(1.5 ** 4, rel=0.3)
 
 
 def test_deep_sigmoid_gradients_vanish_towards_the_input(data):
@@ -275,6 +312,58 @@ def test_train_and_record_rejects_bad_arguments(data):
         D.train_and_record(model, (data[0],), steps=1)
 
 
+def test_train_and_record_scores_validation_and_test_of_splits():
+    splits = D.digits_splits(n_train=200, n_val=300)
+    run = D.train_and_record(D.deep_mlp(depth=3, width=16, activation="tanh", init="xavier"), splits, steps=30,
+                             lr=0.1, momentum=0.9)
+    metrics = run.metrics()
+    assert set(metrics) == {"train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "diverged"}
+    assert 0.5 < metrics["val_acc"] <= 1 and 0.5 < metrics["test_acc"] <= 1 and metrics["diverged"] == 0.0
+    model = D.deep_mlp(depth=3, width=16, activation="tanh", init="xavier")
+    D.train_and_record(model, splits, steps=30, lr=0.1, momentum=0.9)
+    assert metrics["val_acc"] == D.evaluate(model, splits.X_val, splits.y_val)[1]
+    assert metrics["test_acc"] == D.evaluate(model, splits.X_test, splits.y_test)[1]
+
+
+def test_a_diverged_run_scores_nan_everywhere(data):
+    splits = D.digits_splits(n_train=200, n_val=300)
+    model = D.deep_mlp(depth=8, width=16, activation="relu", init="normal", weight_scale=3.0)
+    metrics = D.train_and_record(model, splits, steps=20, lr=1.0).metrics()
+    assert metrics["diverged"] == 1.0
+    assert all(math.isnan(v) for k, v in metrics.items() if k != "diverged")
+
+
+def test_tuning_run_trains_the_arm_it_describes():
+    splits = D.digits_splits(n_train=200, n_val=300)
+    run = D.tuning_run(splits, depth=3, width=16, steps=20, activation="relu", init="he", clip=1.0)
+    first, again, other_seed = run(lr=0.1, seed=1), run(lr=0.1, seed=1), run(lr=0.1, seed=2)
+    assert first == again and first != other_seed, "the seed draws the initial weights, and only it"
+    model = D.deep_mlp(depth=3, width=16, activation="relu", init="he", seed=1)
+    record = D.train_and_record(model, splits, steps=20, lr=0.1, momentum=0.9, clip=1.0)
+    assert record.metrics() == first
+
+
+def test_sweeps_round_trip_through_json(tmp_path):
+    from minigrad_course.tuning import tune
+
+    def run(lr, seed):
+        return {"val_acc": math.nan if lr > 1 else 0.5 + lr / 10 + seed / 100, "test_acc": 0.4 + lr / 10}
+    results = {"arm": tune(run, lrs=[0.1, 1.0, 3.0], seeds=[0, 1], name="arm")}
+    path = D.save_sweep("sweep", results, "python experiments/sweep.py", {"budget": "tiny"},
+                        path=tmp_path / "sweep.json")
+    loaded, meta = D.load_sweep("sweep", path=path)
+    assert meta["command"] == "python experiments/sweep.py" and meta["setup"] == {"budget": "tiny"}
+    assert meta["date"] and meta["machine"]["numpy"] == np.__version__
+    arm, original = loaded["arm"], results["arm"]
+    assert arm.best_lr == original.best_lr == 1.0 and arm.scores == original.scores
+    assert arm.grid == original.grid and arm.grid[3.0] == [-math.inf, -math.inf], "a diverged run is the worst"
+    assert math.isnan(arm.runs[3.0][0]["val_acc"]) and arm.runs[1.0][1]["test_acc"] == pytest.approx(0.5)
+    assert arm.describe() == original.describe()
+    with pytest.raises(FileNotFoundError, match="python experiments/missing.py"):
+        D.load_sweep("missing", path=tmp_path / "missing.json")
+    assert D.sweep_path("10_depth_sweep").parts[-3:] == ("experiments", "results", "10_depth_sweep.json")
+
+
 def test_evaluate_restores_training_mode(data):
     X_train, _, y_train, _ = data
     model = D.deep_mlp(depth=3, width=8, norm="batch")
@@ -322,3 +411,66 @@ def test_plot_loss_curves_and_comparison(data):
     assert ax.get_ylim() == pytest.approx((1e-3, 1e2))
     marker = [l for l in ax.lines if l.get_marker() == "^"]
     assert marker and marker[0].get_ydata()[0] == 1e2, "a divergence above the range is marked at the top edge"
+
+
+# --- stored sweeps: tables and figures --------------------------------------------------------------------
+
+
+def fake_sweep():
+    """Two arms: one that learns best at lr 0.1 (one seed diverges at lr 1), one stuck at every rate."""
+    from minigrad_course.tuning import tune
+
+    def learns(lr, seed):
+        if lr == 1.0 and seed == 1:
+            return {"val_acc": math.nan, "test_acc": math.nan, "diverged": 1.0}
+        return {"val_acc": 0.9 - abs(math.log10(lr) + 1) * 0.2 + 0.02 * seed, "test_acc": 0.85 + 0.01 * seed,
+                "diverged": 0.0}
+
+    def stuck(lr, seed):
+        return {"val_acc": 0.09 + 0.001 * seed, "test_acc": 0.1, "diverged": 0.0}
+    lrs = [0.01, 0.1, 1.0]
+    return {"learns": tune(learns, lrs, [0, 1], name="learns"), "stuck": tune(stuck, lrs, [0, 1], name="stuck")}
+
+
+def test_sweep_table_reports_the_tuned_rate_and_the_other_metric():
+    results = fake_sweep()
+    assert not D.never_learns(results["learns"]) and D.never_learns(results["stuck"])
+    lines = D.sweep_table(results).splitlines()
+    assert lines[0].split()[:3] == ["arm", "tuned", "lr"] and "test_acc" in lines[0]
+    assert lines[1].split()[:2] == ["learns", "0.1"] and "0.910 ± 0.014" in lines[1] and "0.855 ± 0.007" in lines[1]
+    assert lines[2].split()[:2] == ["stuck", "none"]
+    assert lines[3].startswith("none: stuck at every rate")
+
+
+def test_sweep_grid_marks_diverged_seeds():
+    lines = D.sweep_grid(fake_sweep()).splitlines()
+    assert lines[0].split()[-3:] == ["0.01", "0.1", "1"]
+    assert lines[1].split()[1:] == ["0.71", "0.91", "0.70", "/1"], "the mean of the seed that did not diverge, /1"
+    assert lines[2].split()[1:] == ["0.09", "0.09", "0.09"]
+
+
+def test_plot_sweep_scores_in_groups_and_plot_sweep_curves():
+    results = fake_sweep()
+    fig = D.plot_sweep_scores(results, groups={"first": ["stuck"], "second": ["learns"]})
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["stuck", "learns"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["first", "second"]
+    assert ax.patches[0].get_width() == pytest.approx(0.1) and ax.patches[1].get_width() == pytest.approx(0.855)
+    with pytest.raises(KeyError, match="missing"):
+        D.plot_sweep_scores(results, groups={"first": ["missing"]})
+    fig = D.plot_sweep_curves(results, metric="val_acc")
+    ax = fig.axes[0]
+    labels = [l.get_label() for l in ax.get_lines() if not l.get_label().startswith("_")]
+    assert ax.get_xscale() == "log" and labels[:2] == ["learns", "stuck"]
+    assert any(l.get_marker() == "x" for l in ax.get_lines()), "the rate where a seed diverged is marked"
+
+
+def test_plot_comparison_of_hidden_gradient_norms():
+    run = D.TrainingRecord(np.array([2.3, 1.0]), np.ones((2, 3)), np.ones(2))
+    with pytest.raises(ValueError, match="hidden_norms"):
+        D.plot_comparison({"a": run}, norms="hidden")
+    run.extra["hidden_norms"] = np.array([1e-3, 1e-2])
+    fig = D.plot_comparison({"a": run}, norms="hidden")
+    assert list(fig.axes[0].get_lines()[0].get_ydata()) == [1e-3, 1e-2] and "h_l" in fig.axes[0].get_ylabel()
+    with pytest.raises(ValueError, match="norms must be"):
+        D.plot_comparison({"a": run}, norms="biases")

@@ -1,10 +1,12 @@
 """Checkers for notebook 11: remedies for vanishing and exploding gradients.
 
-    check_init_std             exercise 1: the Xavier (tanh, sigmoid) or He (ReLU) standard deviation
+    check_leaky_relu_init_std  exercise 1: the initial weights' standard deviation for a leaky ReLU, derived
     check_batch_norm           exercise 2: batch normalization of a matrix, one column (feature) at a time
-    check_clip_by_global_norm  exercise 3: scale all gradients together so that their joint norm is <= max_norm
+    check_batch_norm_backward  exercise 3: the backward pass of BatchNorm, (dx, dgamma, dbeta), by hand
+    check_clip_by_global_norm  exercise 4: scale all gradients together so that their joint norm is <= max_norm
 
-The references are the formulas of `minigrad.nn.init`, minigrad's `BatchNorm1d` and
+The references are `minigrad.nn.init.calculate_gain`, minigrad's `BatchNorm1d`, minigrad's
+autograd through BatchNorm's formula (itself checked against finite differences) and
 `nn.utils.clip_grad_norm_`, run on the checker's own inputs.
 """
 from __future__ import annotations
@@ -17,59 +19,68 @@ import numpy as np
 
 from minigrad import nn
 from minigrad.tensor import Tensor
-from .verdict import (Verdict, allclose, answer, as_array, attempt, changed_in_place, compare, failed, hint,
-                      one_array, one_number, passed, tuple_of)
+from .verdict import (Verdict, allclose, answer, as_array, attempt, autograd_gradients, changed_in_place,
+                      compare, failed, hint, method_allowed, one_array, one_number, passed, tuple_of)
 
-__all__ = ["check_init_std", "check_batch_norm", "check_clip_by_global_norm"]
+__all__ = ["check_leaky_relu_init_std", "check_batch_norm", "check_batch_norm_backward", "check_clip_by_global_norm"]
 
 
 _close = partial(allclose, atol=1e-8, rtol=1e-6)  # close enough to recognise a slip
 
 
-# --- exercise 1: Xavier and He ------------------------------------------------------------------
+# --- exercise 1: the standard deviation for a leaky ReLU, derived ------------------------------------
+
+_DERIVE = ("to derive the rule from the second moment, as the notebook derives He's, and write the formula you "
+           "find: nn.init already knows the answer, so using it would check nothing.")
+_INIT_SHORTCUTS = ("calculate_gain", "kaiming_normal_", "kaiming_uniform_")
 
 
-def _reference_std(fan_in: int, fan_out: int, activation: str) -> float:
-    if activation == "relu":
-        return math.sqrt(2.0 / fan_in)
-    return math.sqrt(2.0 / (fan_in + fan_out))
+def _leaky_std(fan_in: int, a: float) -> float:
+    """std = gain / sqrt(fan_in), gain^2 = 2 / (1 + a^2): E[leaky(z)^2] = (1 + a^2)/2 Var(z) for symmetric z."""
+    return nn.init.calculate_gain("leaky_relu", a) / math.sqrt(fan_in)
 
 
-def check_init_std(fn: Callable) -> Verdict:
-    """Exercise 1: `fn(fan_in, fan_out, activation)` is the standard deviation of the initial weights.
+def _leaky_slips(fan_in: int, a: float) -> list[tuple[float, str]]:
+    n = fan_in
+    return [
+        (2 / ((1 + a * a) * n), "that is the variance; return the standard deviation, its square root."),
+        (math.sqrt(2 / ((1 + a) * n)), "the negative half contributes (a z)^2 = a^2 z^2 to the second moment, "
+                                        "not a z^2: E[h^2] = (1 + a^2)/2 Var(z)."),
+        (math.sqrt(2 / n), "that is He's rule for the plain ReLU. With a leaky ReLU the negative half is not zero: "
+                           "it passes a z, and adds a^2 z^2 to the second moment."),
+        (math.sqrt(1 / ((1 + a * a) * n)), "each side holds only half of the inputs (z is symmetric): "
+                                           "E[h^2] = (1/2) Var(z) + (1/2) a^2 Var(z), so the 2 stays."),
+        (math.sqrt((1 + a * a) / (2 * n)), "upside down: the activation keeps (1 + a^2)/2 of the second moment, so the "
+                                           "weights' variance must make up for it, 2 / ((1 + a^2) fan_in)."),
+        (math.sqrt(2 / (1 + a * a)) / n, "divide the gain by sqrt(fan_in), not by fan_in: Var(z) = fan_in Var(W) E[h^2]."),
+        (math.sqrt(2 / (1 + a * a)), "fan_in is missing: z sums fan_in terms, so Var(z) = fan_in Var(W) E[h^2]."),
+    ]
 
-    "tanh" and "sigmoid": Xavier/Glorot, sqrt(2 / (fan_in + fan_out));
-    "relu": He/Kaiming, sqrt(2 / fan_in).
+
+def check_leaky_relu_init_std(leaky_relu_init_std: Callable) -> Verdict:
+    """Exercise 1: `fn(fan_in, negative_slope)` is the std that keeps E[h^2] from layer to layer through a leaky ReLU.
+
+    std = sqrt(2 / ((1 + a^2) fan_in)): He's rule for a = 0, 1/sqrt(fan_in) for a = 1 (no nonlinearity).
     """
-    cases = [(64, 32, "tanh"), (16, 200, "relu"), (100, 10, "sigmoid"), (32, 32, "relu"), (32, 10, "tanh"),
-             (200, 50, "relu")]
-    for fan_in, fan_out, activation in cases:
-        what = f"init_std({fan_in}, {fan_out}, {activation!r})"
-        mine = answer(one_number, what, fn, fan_in, fan_out, activation, name="init_std")
+    name = "leaky_relu_init_std"
+    if not method_allowed(leaky_relu_init_std, name, _INIT_SHORTCUTS, _DERIVE):
+        return Verdict(False)
+    cases = [(100, 0.1), (64, 0.5), (32, 0.0), (16, 1.0), (200, 0.01), (10, 0.3)]
+    for fan_in, a in cases:
+        what = f"{name}({fan_in}, {a})"
+        mine = answer(one_number, what, leaky_relu_init_std, fan_in, a, name=name)
         if mine is None:
             return Verdict(False)
-        ref = _reference_std(fan_in, fan_out, activation)
-        if compare(what, mine, ref, atol=1e-12, rtol=1e-6):
+        ref = _leaky_std(fan_in, a)
+        if compare(what, mine, ref, atol=1e-12, rtol=1e-9):
             continue
-        if np.isclose(mine, ref ** 2):
-            hint("that is the variance; the function returns the standard deviation, its square root.")
-        elif activation == "relu" and np.isclose(mine, math.sqrt(2.0 / fan_out)):
-            hint("He's rule keeps the forward signal: the variance of a unit's input sums over its fan_in inputs.")
-        elif activation == "relu" and np.isclose(mine, math.sqrt(1.0 / fan_in)):
-            hint("ReLU zeroes half of its inputs, which halves the second moment: He doubles the variance, 2 / fan_in.")
-        elif activation == "relu" and np.isclose(mine, math.sqrt(2.0 / (fan_in + fan_out))):
-            hint("for ReLU use He's rule, sqrt(2 / fan_in); Xavier's average of fan_in and fan_out is for tanh and sigmoid.")
-        elif activation != "relu" and np.isclose(mine, math.sqrt(1.0 / (fan_in + fan_out))):
-            hint("Xavier's variance is 2 / (fan_in + fan_out), the harmonic mean of 1/fan_in and 1/fan_out: "
-                 "the 2 is missing.")
-        elif activation != "relu" and np.isclose(mine, math.sqrt(1.0 / fan_in)):
-            hint("1/fan_in keeps only the forward pass; Xavier's compromise between forward and backward is "
-                 "2 / (fan_in + fan_out).")
-        elif activation != "relu" and np.isclose(mine, math.sqrt(2.0 / fan_in)):
-            hint(f"that is He's rule; for {activation} use Xavier's, sqrt(2 / (fan_in + fan_out)).")
+        for wrong, message in _leaky_slips(fan_in, a):
+            if np.isclose(mine, wrong, rtol=1e-9, atol=0) and not np.isclose(wrong, ref, rtol=1e-9, atol=0):
+                hint(message)
+                break
         return Verdict(False)
-    return passed("init_std is right: Xavier sqrt(2/(fan_in + fan_out)) for tanh and sigmoid, "
-                  "He sqrt(2/fan_in) for ReLU.")
+    return passed("leaky_relu_init_std is right: std = sqrt(2 / ((1 + a^2) fan_in)), He's rule at a = 0 and "
+                  "1/sqrt(fan_in) at a = 1, where the unit is linear.")
 
 
 # --- exercise 2: batch normalization -------------------------------------------------------------
@@ -131,7 +142,165 @@ def check_batch_norm(fn: Callable) -> Verdict:
                   "and eps keeps a constant column finite.")
 
 
-# --- exercise 3: clipping by the global norm ---------------------------------------------------
+# --- exercise 3: the backward pass of batch normalization -------------------------------------------
+
+_BN_BY_HAND = ("for BatchNorm's backward pass by hand, in NumPy: dbeta, dgamma and the three paths from x to the "
+               "loss (the checker uses autograd to check you, so it must not check autograd against itself).")
+_BN_SHORTCUTS = ("backward", "Tensor", "tensor", "requires_grad", "BatchNorm1d", "autograd_gradients", "gradcheck")
+
+
+def _bn_stats(x: np.ndarray, eps: float, ddof: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(x_hat, sigma): x_hat = (x - mean) / sigma, sigma = sqrt(var + eps), per column."""
+    sigma = np.sqrt(x.var(axis=0, ddof=ddof) + eps)
+    return (x - x.mean(axis=0)) / sigma, sigma
+
+
+def _bn_forward_tensor(eps: float):
+    def forward(x, gamma, beta):
+        mean = x.mean(axis=0, keepdims=True)
+        centered = x - mean
+        var = (centered * centered).mean(axis=0, keepdims=True)
+        return gamma * centered / (var + eps).sqrt() + beta
+    return forward
+
+
+def _bn_reference(g: np.ndarray, x: np.ndarray, gamma: np.ndarray, eps: float) -> list[np.ndarray]:
+    """[dx, dgamma, dbeta] by minigrad's autograd through y = gamma * (x - mean) / sqrt(var + eps) + beta."""
+    _, (dx, dgamma, dbeta) = autograd_gradients(_bn_forward_tensor(eps), [x, gamma, np.zeros_like(gamma)], upstream=g)
+    return [dx, dgamma, dbeta]
+
+
+def _bn_numeric_dx(g: np.ndarray, x: np.ndarray, gamma: np.ndarray, eps: float, h: float = 1e-6) -> np.ndarray:
+    """dL/dx for L = sum(g * y), by central differences, one entry at a time."""
+    def loss(x):
+        x_hat, _ = _bn_stats(x, eps)
+        return float((g * (gamma * x_hat)).sum())
+    out = np.zeros_like(x)
+    for index in np.ndindex(*x.shape):
+        up, down = x.copy(), x.copy()
+        up[index] += h
+        down[index] -= h
+        out[index] = (loss(up) - loss(down)) / (2 * h)
+    return out
+
+
+def _dx_compact(g, x_hat, sigma, gamma, mean=lambda a: a.mean(axis=0), mean_term=True, var_term=True, n_var=None):
+    """dx = gamma/sigma * (g - mean(g) - x_hat * mean(g x_hat)), with pieces swappable to replay a slip."""
+    out = g.copy()
+    if mean_term:
+        out = out - mean(g)
+    if var_term:
+        out = out - x_hat * (mean(g * x_hat) if n_var is None else (g * x_hat).sum(axis=0) / n_var)
+    return gamma / sigma * out
+
+
+def _dx_slips(g: np.ndarray, x: np.ndarray, gamma: np.ndarray, eps: float) -> list[tuple[np.ndarray, str]]:
+    x_hat, sigma = _bn_stats(x, eps)
+    n = len(x)
+    u_hat, u_sigma = _bn_stats(x, eps, ddof=1)
+    z_hat, z_sigma = _bn_stats(x, 0.0)
+    rows = lambda a: a.mean(axis=1, keepdims=True)  # noqa: E731
+    sums = lambda a: a.sum(axis=0)  # noqa: E731
+    return [
+        (gamma * g / sigma, "the terms through the mean and the variance are missing: x reaches the loss by three "
+                            "paths, directly through x_hat, through mean and through var; add all three."),
+        (_dx_compact(g, x_hat, sigma, gamma, var_term=False), "the path through the variance is missing: var depends on "
+                                                             "x too, which gives the term - x_hat * mean(g * x_hat)."),
+        (_dx_compact(g, x_hat, sigma, gamma, mean_term=False), "the path through the mean is missing: mean depends on "
+                                                              "every x, which gives the term - mean(g)."),
+        (n * _dx_compact(g, x_hat, sigma, gamma), "you are N times too large: the 1/N of the mean and of the variance "
+                                                  "is missing (dx = (1/N) gamma/sigma (N g - sum g - x_hat sum(g x_hat)))."),
+        (_dx_compact(g, x_hat, sigma, gamma, mean=sums), "sum(g) and sum(g * x_hat) need the factor 1/N: the mean and the "
+                                                         "variance are averages over the N examples."),
+        (_dx_compact(g, x_hat, sigma, gamma, mean=rows), "you took the means over each row (axis 1); BatchNorm's "
+                                                         "statistics, and so the sums in its gradient, run over the "
+                                                         "batch: axis 0."),
+        (_dx_compact(g, u_hat, u_sigma, gamma), "that is with the unbiased variance (ddof=1); BatchNorm normalises with "
+                                                "the biased one, mean((x - mean)^2), in training mode."),
+        (_dx_compact(g, u_hat, u_sigma, gamma, n_var=n - 1), "that is the gradient for the unbiased variance (ddof=1); "
+                                                             "BatchNorm normalises with the biased one, mean((x - mean)^2)."),
+        (_dx_compact(g, x_hat, sigma, np.ones_like(gamma)), "gamma is missing: y = gamma * x_hat + beta, so the gradient "
+                                                            "reaching x_hat is gamma * g."),
+        (_dx_compact(g, z_hat, z_sigma, gamma), "eps is missing: sigma = sqrt(var + eps), in the backward pass as in the "
+                                                "forward."),
+        (gamma / sigma * (g - g.mean(axis=0) + x_hat * (g * x_hat).mean(axis=0)),
+         "the sign of the variance term: d sigma/d x pulls the other way, dx = gamma/sigma (g - mean(g) - x_hat mean(g x_hat))."),
+    ]
+
+
+def _param_slips(kind: str, g: np.ndarray, x: np.ndarray, eps: float) -> list[tuple[np.ndarray, str]]:
+    x_hat, _ = _bn_stats(x, eps)
+    factor = g * x_hat if kind == "dgamma" else g
+    what = "g * x_hat" if kind == "dgamma" else "g"
+    slips = [(factor.mean(axis=0), f"sum {what} over the batch, do not average it: every example adds its share."),
+             (factor.sum(axis=1), "sum over the batch (axis 0), one number per feature, not over the features."),
+             (factor, f"{kind} has one number per feature, shape (D,): sum {what} over the batch (axis 0).")]
+    if kind == "dgamma":
+        slips.append(((g * x).sum(axis=0), "gamma multiplies the normalised x_hat, not x: dgamma = sum(g * x_hat)."))
+        slips.append(((g * _bn_stats(x, eps, ddof=1)[0]).sum(axis=0), "x_hat uses the biased variance (ddof=0)."))
+    return slips
+
+
+def _bn_cases(rng: np.random.Generator) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, float]]:
+    """(label, g, x, gamma, eps): features of very different scales, a square batch, a column of tiny variance."""
+    cases = []
+    for label, (n, d), eps, scale in [("a batch of 8 with 4 features", (8, 4), 1e-5, [0.2, 1.0, 3.0, 10.0]),
+                                      ("a square batch, 5 x 5", (5, 5), 1e-5, 1.0),
+                                      ("a batch of 6 with one nearly constant feature, eps = 0.1", (6, 3), 0.1,
+                                       [1.0, 0.05, 2.0]),
+                                      ("a batch of 3 with 2 features", (3, 2), 1e-5, 1.0)]:
+        x = rng.normal(size=(n, d)) * scale + rng.normal(scale=3.0, size=d)
+        cases.append((label, rng.normal(size=(n, d)), x, rng.normal(1.0, 0.5, size=d), eps))
+    return cases
+
+
+def check_batch_norm_backward(batch_norm_backward: Callable) -> Verdict:
+    """Exercise 3: `fn(g, x, gamma, eps=1e-5)` returns (dx, dgamma, dbeta) for y = gamma * x_hat + beta, g = dL/dy.
+
+    x_hat = (x - mean) / sqrt(var + eps) per column over the batch (biased variance), as
+    BatchNorm1d in training mode. Checked against minigrad's autograd through that formula,
+    and dx once more against central differences.
+    """
+    name = "batch_norm_backward"
+    if not method_allowed(batch_norm_backward, name, _BN_SHORTCUTS, _BN_BY_HAND):
+        return Verdict(False)
+    rng = np.random.default_rng(111)
+    cases = _bn_cases(rng)
+    for label, g, x, gamma, eps in cases:
+        what = f"{name} on {label}"
+        inputs = [g.copy(), x.copy(), gamma.copy()]
+        ok, got = attempt(batch_norm_backward, *inputs, eps, name=name, where=what)
+        if not ok:
+            return Verdict(False)
+        if changed_in_place([g, x, gamma], inputs):
+            return failed(f"{what}: your function changed g, x or gamma in place; compute new arrays instead")
+        triple = tuple_of(what, got, ("dx", "dgamma", "dbeta"), "arrays")
+        if triple is None:
+            return Verdict(False)
+        references = _bn_reference(g, x, gamma, eps)
+        for kind, mine, ref in zip(("dx", "dgamma", "dbeta"), triple, references):
+            label_k = f"{what}: {kind}"
+            mine = one_array(label_k, mine)
+            if mine is None:
+                return Verdict(False)
+            if compare(label_k, mine, ref, atol=1e-9, rtol=1e-7):
+                continue
+            slips = _dx_slips(g, x, gamma, eps) if kind == "dx" else _param_slips(kind, g, x, eps)
+            for wrong, message in slips:
+                if allclose(mine, wrong, atol=1e-9, rtol=1e-6):
+                    hint(message)
+                    break
+            return Verdict(False)
+    label, g, x, gamma, eps = cases[-1]
+    numeric = _bn_numeric_dx(g, x, gamma, eps)
+    dx = as_array(batch_norm_backward(g.copy(), x.copy(), gamma.copy(), eps)[0])
+    if not compare(f"{name} on {label}: dx against central differences", dx, numeric, atol=1e-6, rtol=1e-5):
+        return Verdict(False)
+    return passed(f"batch_norm_backward is right on {len(cases)} batches: dx, dgamma and dbeta equal minigrad's "
+                  "autograd through BatchNorm's formula, and dx equals central differences on the smallest batch.")
+
+
+# --- exercise 4: clipping by the global norm ---------------------------------------------------
 
 
 def _reference_clip(grads: list[np.ndarray], max_norm: float) -> tuple[list[np.ndarray], float]:
@@ -145,7 +314,7 @@ def _reference_clip(grads: list[np.ndarray], max_norm: float) -> tuple[list[np.n
 
 
 def check_clip_by_global_norm(fn: Callable) -> Verdict:
-    """Exercise 3: `fn(grads, max_norm)` returns (clipped, total_norm).
+    """Exercise 4: `fn(grads, max_norm)` returns (clipped, total_norm).
 
     total_norm = sqrt(sum of the squares of every entry of every array in `grads`),
     measured before clipping; if it exceeds max_norm, every array is multiplied by
