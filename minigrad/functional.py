@@ -110,7 +110,7 @@ def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
 
 def silu(x: Tensor) -> Tensor:
     """x sigmoid(x) (also called swish); derivative s (1 + x (1 - s)), s = sigmoid(x)."""
-    xp, a = x._backend.xp, _float_data(x)
+    a = _float_data(x)
     s = sigmoid(Tensor._wrap(a, x._backend)).data
     return x._result(a * s, (x,), lambda g: (g * s * (1 + a * (1 - s)),), "silu")
 

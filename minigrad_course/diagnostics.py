@@ -52,6 +52,7 @@ from minigrad.data import load_digits, train_test_split
 from minigrad.tensor import Tensor
 
 from .inputs import model_input
+from .stored import load_results
 from .tuning import Tuned, format_mean_sd, mean_sd
 
 if TYPE_CHECKING:  # matplotlib is imported only when a figure is drawn
@@ -549,11 +550,10 @@ def save_sweep(name: str, results: Mapping[str, Tuned], command: str, setup: Map
 
 def load_sweep(name: str, path: Path | None = None) -> tuple[dict[str, Tuned], dict[str, Any]]:
     """The stored sweep `name`: (arm -> Tuned, as `tuning.compare` returns it; the rest: command, setup, ...)."""
-    path = sweep_path(name) if path is None else Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no stored sweep at {path}: run the command of experiments/README.md that makes it "
-                                f"(python experiments/{name}.py) from the course's root folder")
-    payload = json.loads(path.read_text())
+    if path is not None and not Path(path).is_file():
+        raise FileNotFoundError(f"no stored sweep at {path}: make it with `python experiments/{name}.py` from the "
+                                "course's root folder")
+    payload = load_results(name) if path is None else json.loads(Path(path).read_text())
     arms = {arm: _tuned_from_json(d) for arm, d in payload.pop("arms").items()}
     return arms, payload
 

@@ -28,10 +28,8 @@ metrics (to report), which tuning never sees.
 from __future__ import annotations
 
 import functools
-import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -43,22 +41,14 @@ from minigrad.data import DataLoader, load_digits, train_test_split
 from minigrad.optim import lr_scheduler
 
 from .race import make_optimizer
+from .stored import load_results
 
 __all__ = ["load_sweep", "DigitsSplit", "digits_split", "new_mlp", "evaluate", "steps_to_accuracy", "fit_steps_model",
            "SCHEDULES", "make_schedule", "train_digits"]
 
 def load_sweep(name: str) -> dict[str, Any]:
-    """The stored results of a sweep too slow for its notebook: experiments/results/<name>.json.
-
-    Read from the project the course runs from (the folder above this package), so that a notebook
-    finds it from `notebooks/` and from the student edition alike. The file holds the `command`
-    that made it.
-    """
-    path = Path(__file__).resolve().parent.parent / "experiments" / "results" / f"{name}.json"
-    if not path.exists():
-        raise FileNotFoundError(f"no stored sweep {path}: make it with `python experiments/{name}.py`, run from "
-                                "the project's root folder")
-    return json.loads(path.read_text())
+    """The stored results of a sweep too slow for its notebook (see `minigrad_course.stored`)."""
+    return load_results(name)
 
 
 SIZES = (64, 64, 10)

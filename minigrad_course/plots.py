@@ -21,7 +21,6 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from minigrad.autograd import no_grad
-from minigrad.tensor import Tensor
 
 from .inputs import model_input
 

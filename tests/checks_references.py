@@ -7,7 +7,7 @@ import numpy as np
 
 import minigrad as mg
 import minigrad.functional as F
-from minigrad import Value, nn, no_grad
+from minigrad import Value, no_grad
 from minigrad_course.checks.verdict import Verdict
 
 

@@ -159,7 +159,7 @@ def _check_conv(x: Tensor, weight: Any, bias: Any) -> None:
         raise DeviceError(f"conv2d: the input is on {x.device} but the weight is on {weight.device}: move one with "
                           ".to(device) first (model.to(device) moves every parameter)")
     if x.shape[1] != weight.shape[1]:
-        layout = (f" It looks channels-last (N, H, W, C): x.permute(0, 3, 1, 2) makes it (N, C, H, W)."
+        layout = (" It looks channels-last (N, H, W, C): x.permute(0, 3, 1, 2) makes it (N, C, H, W)."
                   if x.shape[-1] == weight.shape[1] else "")
         raise ShapeError(f"conv2d: the input of shape {x.shape} has {x.shape[1]} channels (axis 1), but the weight of "
                          f"shape {weight.shape} expects in_channels = {weight.shape[1]}. Give the layer in_channels="
@@ -308,7 +308,6 @@ def avg_pool2d(input: Tensor, kernel_size: int | tuple[int, int], stride: int | 
     if divisor_override is not None and (isinstance(divisor_override, bool) or operator.index(divisor_override) == 0):
         raise ValueError(f"avg_pool2d: divisor_override must be a nonzero int, got {divisor_override!r}")
     backend = x._backend
-    xp = backend.xp
     n, c, h, w = x.shape
     oh, ow = _output_size("avg_pool2d", (h, w), kernel, stride, padding)
     padded = _padded(backend, x.data, padding, 0.0)

@@ -9,7 +9,7 @@ import math
 from typing import Any, NamedTuple
 
 from ..dtypes import DEFAULT_INT, is_floating
-from ..tensor import ShapeError, Tensor, _axis
+from ..tensor import Tensor, _axis
 from .elementwise import _float_data
 
 __all__ = ["sum", "mean", "max", "min", "amax", "amin", "var", "std", "logsumexp", "cumsum", "argmax", "argmin", "any", "all",

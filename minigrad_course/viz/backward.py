@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from minigrad.autograd import input_gradients
 
-from .drawing import Picture, Style, fmt_array, fmt_number, node_rows, plt, render, text_width
+from .drawing import Picture, Style, fmt_array, fmt_number, node_rows, render, text_width
 from .graph import Graph, build_graph
 
 CURRENT = Style(face="#f4a261", edge="black", lw=3.0)
