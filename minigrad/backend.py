@@ -108,6 +108,14 @@ class Backend:
         np.add.at(host, _index_to_numpy(index), to_numpy(values))
         return self.asarray(host)
 
+    def sum(self, array: Any, axis: Any = None, keepdims: bool = False) -> Any:
+        """xp.sum, for the engine's hottest reductions (a backend may have a faster call)."""
+        return self.xp.sum(array, axis=axis, keepdims=keepdims)
+
+    def max(self, array: Any, axis: Any = None, keepdims: bool = False) -> Any:
+        """xp.max, likewise."""
+        return self.xp.max(array, axis=axis, keepdims=keepdims)
+
     def zero_where(self, mask: Any, values: Any) -> Any:
         """0 where `mask` is True, else `values`: xp.where(mask, 0, values), also where values is nan or inf."""
         return self.xp.where(mask, self.xp.zeros((), dtype=values.dtype), values)
@@ -208,6 +216,13 @@ class NumpyBackend(Backend):
 
     def cumsum(self, array: Any, axis: int) -> Any:
         return np.cumsum(array, axis=axis)
+
+    def sum(self, array: Any, axis: Any = None, keepdims: bool = False) -> Any:
+        """np.sum goes through a Python wrapper that costs as much as summing a small array."""
+        return np.add.reduce(array, axis=axis, keepdims=keepdims)
+
+    def max(self, array: Any, axis: Any = None, keepdims: bool = False) -> Any:
+        return np.maximum.reduce(array, axis=axis, keepdims=keepdims)
 
     def zero_where(self, mask: Any, values: Any) -> Any:
         """np.where is slow with a scalar; a bitwise AND of each value with all-zeros or all-ones bits

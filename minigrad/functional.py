@@ -47,7 +47,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     def backward(g):
         gx = xp.matmul(g, W) if x.requires_grad else None
         gw = xp.matmul(g.mT, X) if weight.requires_grad else None
-        gb = xp.sum(g, axis=0) if bias is not None and bias.requires_grad else None
+        gb = x._backend.sum(g, axis=0) if bias is not None and bias.requires_grad else None
         return gx, gw, gb
     parents = (x, weight) if bias is None else (x, weight, bias)
     return x._result(out, parents, backward, "linear")
@@ -404,17 +404,17 @@ def _cross_entropy_rows(logits: Tensor, target: Any, ignore_index: int, reductio
     if not n:
         return None
     idx = targets.data
-    lowest, highest = int(xp.min(idx)), int(xp.max(idx))
+    lowest, highest = int(xp.min(idx)), int(backend.max(idx))
     if lowest < 0 or highest >= c or lowest <= ignore_index <= highest:
         return None  # the general path checks the range and handles ignore_index
     a = _float_data(logits)
     with backend.errstate():
-        shifted = a - xp.max(a, axis=1, keepdims=True)
-        log_p = shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
+        shifted = a - backend.max(a, axis=1, keepdims=True)
+        log_p = shifted - xp.log(backend.sum(xp.exp(shifted), axis=1, keepdims=True))
     rows = xp.arange(n)
     losses = -backend.getitem(log_p, (rows, idx))
     scale = 1.0 / n if reduction == "mean" else 1.0
-    out = losses if reduction == "none" else xp.sum(losses) * scale
+    out = losses if reduction == "none" else backend.sum(losses) * scale
 
     def backward(g):
         grad = xp.exp(log_p)
