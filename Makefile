@@ -87,6 +87,7 @@ bench: $(VENV)/.test                  ## the CPU benchmarks (results in bench/re
 	$(BIN)/python -m pip install --quiet micrograd
 	$(BIN)/python bench/mlp.py
 	$(BIN)/python bench/scalar.py
+	$(BIN)/python bench/conv.py
 	$(BIN)/python bench/course.py
 
 clean:                                ## remove .venv and the test caches (student/ and your work stay)

@@ -219,6 +219,18 @@ def sweep(quick: bool) -> dict:
     return out
 
 
+def compare_with_numpy_only() -> None:
+    """minigrad / NumPy at each size, the two timed alternately with nothing else between them."""
+    print(f"minigrad from {Path(mg.__file__).parent}")
+    for sizes, batch in CONFIGS:
+        check_same_first_step(sizes, batch)
+        r = time_alternately(contenders(sizes, batch, others=False), repeats=repeats_for(sizes, False), warmup=5)
+        name = "-".join(map(str, sizes)) + f" (batch {batch})"
+        ours, theirs = r["minigrad"]["median_s"], r["numpy"]["median_s"]
+        print(f"  {name}: numpy {theirs * 1e6:.0f} us, minigrad {ours * 1e6:.0f} us ({(ours - theirs) * 1e6:+.0f} us),"
+              f" minigrad / numpy = {ours / theirs:.2f}")
+
+
 def plot_sweep(results: dict, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -240,7 +252,14 @@ def plot_sweep(results: dict, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--numpy-only", action="store_true",
+                        help="time minigrad against NumPy alone, print the ratios and write nothing (to compare "
+                             "two versions of the library: PYTHONPATH=path/to/other/checkout python bench/mlp.py "
+                             "--numpy-only)")
     args = parser.parse_args()
+    if args.numpy_only:
+        compare_with_numpy_only()
+        return
     results, rows = {}, []
     names = ["numpy", "minigrad", "pytorch", "jax jit", "matmuls only"]
     for sizes, batch in CONFIGS:
