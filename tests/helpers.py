@@ -1,4 +1,7 @@
-"""Shared tools for the engine tests: random float64 tensors and the PyTorch cross-check."""
+"""Shared tools for the tests: random float64 tensors, the PyTorch cross-check, the sweep scripts."""
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 
 import minigrad as mg
@@ -31,3 +34,14 @@ def grads_match_torch(fn_mg, fn_torch, arrays, atol=1e-9, rtol=1e-7):
     (ref * torch.tensor(weights)).sum().backward()
     for mine, reference in zip(ours, theirs):
         np.testing.assert_allclose(grad_of(mine), reference.grad.numpy(), atol=atol, rtol=rtol)
+
+
+EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
+
+
+def experiment_script(filename):
+    """The sweep script experiments/<filename>, imported as a module (its main() does not run)."""
+    spec = importlib.util.spec_from_file_location("experiment_" + Path(filename).stem, EXPERIMENTS / filename)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,5 +1,4 @@
 """The stored sweep of notebook 04 (experiments/04_xor_width.py) still comes out of its script: one point rerun."""
-import importlib.util
 import json
 from pathlib import Path
 
@@ -8,20 +7,14 @@ import pytest
 
 from minigrad import Value
 from minigrad.scalar import MLP
+from helpers import experiment_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("xor_width", ROOT / "experiments" / "04_xor_width.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_numpy_descent_is_the_notebooks_value_training():
     """The script's NumPy loop ends where notebook 04's training with Values ends (30 epochs, same start)."""
-    script = load_script()
+    script = experiment_script("04_xor_width.py")
     model = MLP(2, [3, 1], activation="tanh", seed=5)
     W, b, v, c = script.start_of(3, 5)
     for _ in range(30):
@@ -41,7 +34,7 @@ def test_the_numpy_descent_is_the_notebooks_value_training():
 
 @pytest.mark.slow
 def test_one_point_of_the_stored_sweep():
-    script = load_script()
+    script = experiment_script("04_xor_width.py")
     stored = json.loads((ROOT / "experiments" / "results" / "04_xor_width.json").read_text())
     point = stored["results"]["3 hidden units"]["solved_by_lr"]["1"]
     solved = [script.run(3, 1.0, seed)["solved"] for seed in script.SEEDS]

@@ -1,24 +1,14 @@
 """The stored sweep of notebook 10 (experiments/10_depth_sweep.py): one of its points, rerun, gives the stored numbers."""
-import importlib.util
 import math
-from pathlib import Path
 
 import pytest
 
 from minigrad_course import diagnostics as D
-
-SCRIPT = Path(__file__).resolve().parent.parent / "experiments" / "10_depth_sweep.py"
-
-
-def sweep_script():
-    spec = importlib.util.spec_from_file_location("depth_sweep", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from helpers import experiment_script
 
 
 def test_the_stored_sweep_is_complete_and_says_how_it_was_made():
-    script = sweep_script()
+    script = experiment_script("10_depth_sweep.py")
     results, meta = D.load_sweep(script.NAME)
     assert meta["command"] == script.COMMAND == "python experiments/10_depth_sweep.py"
     assert set(results) == set(script.arms())
@@ -32,7 +22,7 @@ def test_the_stored_sweep_is_complete_and_says_how_it_was_made():
 @pytest.mark.slow
 @pytest.mark.parametrize("arm, lr, seed", [("4 layers, SGD", 2.0, 3), ("12 layers, Adam", 0.003, 1)])
 def test_one_point_of_the_sweep_reruns_to_the_stored_numbers(arm, lr, seed):
-    script = sweep_script()
+    script = experiment_script("10_depth_sweep.py")
     results, _ = D.load_sweep(script.NAME)
     kwargs, _ = script.arms()[arm]
     again = D.tuning_run(D.digits_splits(n_train=500, n_val=400), **kwargs)(lr=lr, seed=seed)

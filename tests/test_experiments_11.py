@@ -1,24 +1,14 @@
 """The stored sweep of notebook 11 (experiments/11_remedies_sweep.py): one of its points, rerun, gives the stored numbers."""
-import importlib.util
 import math
-from pathlib import Path
 
 import pytest
 
 from minigrad_course import diagnostics as D
-
-SCRIPT = Path(__file__).resolve().parent.parent / "experiments" / "11_remedies_sweep.py"
-
-
-def sweep_script():
-    spec = importlib.util.spec_from_file_location("remedies_sweep", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from helpers import experiment_script
 
 
 def test_the_stored_sweep_is_complete_and_says_how_it_was_made():
-    script = sweep_script()
+    script = experiment_script("11_remedies_sweep.py")
     results, meta = D.load_sweep(script.NAME)
     assert meta["command"] == script.COMMAND == "python experiments/11_remedies_sweep.py"
     assert set(results) == set(script.ARMS)
@@ -30,7 +20,7 @@ def test_the_stored_sweep_is_complete_and_says_how_it_was_made():
 @pytest.mark.slow
 @pytest.mark.parametrize("arm, lr, seed", [("ReLU + He + clipping", 0.05, 2), ("sigmoid + BatchNorm", 0.1, 4)])
 def test_one_point_of_the_sweep_reruns_to_the_stored_numbers(arm, lr, seed):
-    script = sweep_script()
+    script = experiment_script("11_remedies_sweep.py")
     results, _ = D.load_sweep(script.NAME)
     run = D.tuning_run(D.digits_splits(n_train=500, n_val=400), **script.BUDGET, **script.ARMS[arm])
     again = run(lr=lr, seed=seed)

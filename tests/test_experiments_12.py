@@ -1,27 +1,19 @@
 """Notebook 12's stored sweep (experiments/12_regularizers.py): one point of it, rerun, gives the stored numbers."""
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from helpers import experiment_script
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "experiments" / "12_regularizers.py"
 STORED = ROOT / "experiments" / "results" / "12_regularizers.json"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("regularizers_sweep", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("task, method", [("moons", "L2 penalty (Adam)"), ("moons", "early stopping"),
                                           ("digits", "shifted copies")])
 def test_a_stored_point_is_reproduced(task, method):
-    sweep = load_script()
+    sweep = experiment_script("12_regularizers.py")
     stored = json.loads(STORED.read_text())
     assert stored["command"] == "python experiments/12_regularizers.py"
     point = stored["results"][task][method]

@@ -1,26 +1,18 @@
 """Notebook 15's stored sweep (experiments/15_feedback_alignment.py): one point of it, rerun, gives the stored
 numbers, and its training code gives the notebook's run at seed 0."""
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from helpers import experiment_script
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "experiments" / "15_feedback_alignment.py"
 STORED = ROOT / "experiments" / "results" / "15_feedback_alignment.json"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("feedback_alignment_sweep", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.slow
 def test_a_stored_point_is_reproduced():
-    sweep = load_script()
+    sweep = experiment_script("15_feedback_alignment.py")
     stored = json.loads(STORED.read_text())
     point = stored["results"]["feedback alignment, 2 hidden layers"]
     seed = stored["settings"]["eval_seeds"][0]

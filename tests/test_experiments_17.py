@@ -1,12 +1,12 @@
 """Notebook 17's stored sweep (experiments/17_small_gpt.py): complete, consistent, quoted faithfully by the
 notebook, and reproducible: one point rerun gives the stored value and the notebook's own run."""
-import importlib.util
 import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import experiment_script
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "experiments" / "results" / "17_small_gpt.json"
@@ -22,13 +22,6 @@ def _notebook_text(kind):
     if kind == "markdown":
         return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     return "\n".join("".join(o.get("text", "")) for c in cells if c["cell_type"] == "code" for o in c["outputs"])
-
-
-def _script():
-    spec = importlib.util.spec_from_file_location("small_gpt", ROOT / "experiments" / "17_small_gpt.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_stored_sweep_is_complete_and_its_choice_is_the_best_mean():
@@ -63,7 +56,7 @@ def test_notebook_run_is_the_sweeps_seed_0_at_the_chosen_rate():
 
 @pytest.mark.slow
 def test_one_point_reruns_to_the_stored_value():
-    script = _script()
+    script = experiment_script("17_small_gpt.py")
     train_ids, val_ids, vocab = script.data()
     result = script.train(0.01, 0, script.notebook_classes(), train_ids, val_ids, vocab)
     assert abs(result["val_loss"] - _stored()["grid"]["0.01"][0]) < 1e-3
