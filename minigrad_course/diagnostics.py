@@ -761,6 +761,10 @@ def sweep_grid(results: Mapping[str, Tuned], metric: str | None = None, digits: 
     return "\n".join(lines)
 
 
+METRIC_LABELS = {"val_acc": "validation accuracy", "test_acc": "test accuracy", "val_loss": "validation loss",
+                 "test_loss": "test loss", "train_acc": "training accuracy", "train_loss": "training loss"}
+
+
 def plot_sweep_curves(results: Mapping[str, Tuned], metric: str | None = None, ax: plt.Axes | None = None,
                       colors: Mapping[str, str] | None = None, title: str = "", chance: float | None = 0.1) -> Figure:
     """One line per arm: `metric` (default: the tuned one) against the learning rate, mean ± sd over the seeds.
@@ -786,7 +790,8 @@ def plot_sweep_curves(results: Mapping[str, Tuned], metric: str | None = None, a
     ax.set_xscale("log")
     ax.set_ylim(0, 1)
     ax.set_xlabel("learning rate (log scale)")
-    ax.set_ylabel(f"{metric or next(iter(results.values())).metric} (mean ± sd over seeds)")
+    key = metric or next(iter(results.values())).metric
+    ax.set_ylabel(f"{METRIC_LABELS.get(key, key)} (mean ± sd over seeds)")
     ax.set_title(title or "Each arm over its learning-rate grid (x: some seed diverged)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
@@ -839,7 +844,7 @@ def plot_sweep_scores(results: Mapping[str, Tuned], report: str = "test_acc", ax
     ax.set_yticks(range(len(order)), order, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_xlabel(f"{report} at the tuned rate (bars: mean ± sd over seeds; dots: seeds)")
+    ax.set_xlabel(f"{METRIC_LABELS.get(report, report)} at the tuned rate (bars: mean ± sd over seeds; dots: seeds)")
     ax.set_title(title or f"{report}, each arm at its own best rate")
     ax.grid(alpha=0.3, axis="x")
     return fig
