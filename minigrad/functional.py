@@ -249,16 +249,25 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
 
 
 def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """-(y log p + (1 - y) log(1 - p)) for probabilities p; each log is clamped at -100, as PyTorch."""
+    """-(y log p + (1 - y) log(1 - p)) for probabilities p; each log is clamped at -100, as PyTorch.
+
+    dL/dp = (p - y) / (p (1 - p)), with the denominator kept at 1e-12 or more (PyTorch's rule: finite
+    where p is 0 or 1); dL/dy = log(1 - p) - log p.
+    """
     target = _as_target(target, input, "binary_cross_entropy")
     xp = input._backend.xp
     if bool(xp.any((input.data < 0) | (input.data > 1))):
         raise ValueError("binary_cross_entropy needs probabilities in [0, 1]: apply sigmoid first, "
                          "or use binary_cross_entropy_with_logits")
     _check_probability_targets(target, "binary_cross_entropy")
-    log_p = _clamped_log(input)
-    log_1mp = _clamped_log(1 - input)
-    return _reduce(-(target * log_p + (1 - target) * log_1mp), reduction)
+    p = input.data
+    y = xp.astype(target.data, p.dtype)
+    log_p, log_1mp = _clamped_log(input._backend, p), _clamped_log(input._backend, 1 - p)
+    losses = -(y * log_p + (1 - y) * log_1mp)
+
+    def backward(g):
+        return g * (p - y) / xp.maximum(p * (1 - p), xp.asarray(1e-12, dtype=p.dtype)), g * (log_1mp - log_p)
+    return _reduce(input._result(losses, (input, target), backward, "binary_cross_entropy"), reduction)
 
 
 def _check_probability_targets(target: Tensor, name: str) -> None:
@@ -268,16 +277,10 @@ def _check_probability_targets(target: Tensor, name: str) -> None:
                          f"from {float(xp.min(target.data)):g} to {float(xp.max(target.data)):g}")
 
 
-def _clamped_log(p: Tensor) -> Tensor:
-    """max(log p, -100): finite at p = 0, with the gradient 1/p where p > e^-100."""
-    xp, a = p._backend.xp, p.data
-    log_a = xp.log(xp.where(a > 0, a, xp.ones_like(a)))
-    inside = (a > 0) & (log_a > -100)
-    out = xp.where(inside, log_a, xp.full(a.shape, -100.0, dtype=a.dtype))
-
-    def backward(g):
-        return (xp.where(inside, g / xp.where(inside, a, xp.ones_like(a)), xp.zeros_like(g)),)
-    return p._result(out, (p,), backward, "log")
+def _clamped_log(backend, a: Any) -> Any:
+    """max(log a, -100), finite at a = 0."""
+    with backend.errstate():
+        return backend.xp.maximum(backend.xp.log(a), backend.xp.asarray(-100.0, dtype=a.dtype))
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:

@@ -297,7 +297,7 @@ class Tensor:
             name = result_type((self.dtype_name, a.ndim), (other.dtype_name, b.ndim))
         else:
             name = result_type((self.dtype_name, a.ndim), (scalar_dtype(other), None))
-            b = self._backend.xp.asarray(other, dtype=self._backend.dtype(name))
+            b = _scalar_array(self._backend.xp, other, self._backend.dtype(name))
         xp, target = self._backend.xp, self._backend.dtype(name)
         if a.dtype != target:
             a = xp.astype(a, target)
@@ -308,9 +308,10 @@ class Tensor:
     def _binary(self, other: Any, fn: Callable, backward_of: Callable, op: str, floating: bool = False) -> Tensor:
         """out = fn(a, b) after promotion; backward_of(a, b, out, need_a, need_b) makes the backward."""
         other, a, b, name = self._promoted(other)
-        if floating and not is_floating(name):
+        if floating and not is_floating(name):  # true division: each operand as it is, straight to float (torch)
             xp, target = self._backend.xp, self._backend.dtype(DEFAULT_FLOAT)
-            a, b = xp.astype(a, target), xp.astype(b, target)
+            a = xp.astype(self.data, target)
+            b = xp.astype(other.data, target) if isinstance(other, Tensor) else xp.asarray(other, dtype=target)
         out = _broadcast(fn, a, b, op)
         if out.dtype != a.dtype:  # NumPy computes bool ** bool in int8
             out = self._backend.xp.astype(out, a.dtype)
@@ -376,9 +377,12 @@ class Tensor:
         """
         xp = self._backend.xp
         operand = self._operand(exponent)
-        if isinstance(operand, int) and operand < 0 and not is_floating(self.dtype_name):
+        negative = operand < 0 if isinstance(operand, int) else (
+            isinstance(operand, Tensor) and category(operand.dtype_name) == 1 and bool(xp.any(operand.data < 0)))
+        if negative and not is_floating(self.dtype_name):
+            shown = operand if isinstance(operand, int) else "a tensor with negative entries"
             raise RuntimeError(f"integers to negative integer powers are not allowed ({self.dtype_name} tensor "
-                               f"** {operand}): make the base a float tensor first (x.float())")
+                               f"** {shown}): make the base a float tensor first (x.float())")
 
         if operand.__class__ in (int, float) and operand in (2, 3) and is_floating(self.dtype_name):
             return self._square_or_cube(int(operand))
@@ -450,7 +454,7 @@ class Tensor:
         if isinstance(other, Tensor):
             return other
         name = result_type((self.dtype_name, self.ndim), (scalar_dtype(other), None))
-        return Tensor._wrap(self._backend.xp.asarray(other, dtype=self._backend.dtype(name)), self._backend)
+        return Tensor._wrap(_scalar_array(self._backend.xp, other, self._backend.dtype(name)), self._backend)
 
     # --- comparisons and logic (no gradient: they return bool tensors) ----------------
 
@@ -471,10 +475,14 @@ class Tensor:
         return self._compare(other, lambda a, b: a >= b, ">=")
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        """Element-wise a == b, a bool tensor (tensors still hash by identity, as in torch)."""
+        """Element-wise a == b, a bool tensor (tensors still hash by identity, as in torch); x == None is False."""
+        if other is None:
+            return False  # type: ignore[return-value]
         return self._compare(other, lambda a, b: a == b, "==")
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if other is None:
+            return True  # type: ignore[return-value]
         return self._compare(other, lambda a, b: a != b, "!=")
 
     __hash__ = object.__hash__
@@ -717,6 +725,15 @@ def _axis(dim: Any, ndim: int) -> int:
 
 def _is_device_name(arg: Any) -> bool:
     return isinstance(arg, str) and (arg.lower() == "cpu" or arg.lower().startswith("cuda"))
+
+
+def _scalar_array(xp, value: Any, dtype: Any) -> Any:
+    """A Python number as a 0-d array of `dtype`; an integer outside a small integer dtype's range wraps
+    around, as in torch (uint8: -1 becomes 255)."""
+    try:
+        return xp.asarray(value, dtype=dtype)
+    except OverflowError:
+        return xp.astype(xp.asarray(value), dtype)
 
 
 def _to_array(data: Any, backend: Backend, dtype: Any) -> Any:

@@ -72,3 +72,10 @@ def test_shapes_that_do_not_fit_give_a_hint(capsys):
         return fa_two_hidden_backward(x, z1, z2, e, B2, B3)[:2] + (d2.T @ np.maximum(z1, 0),) * 4
     ok, out = run(check_fa_two_hidden, untransposed, capsys=capsys)
     assert not ok
+
+
+def test_updates_with_the_sign_of_the_step(capsys):
+    def descent_steps(x, z1, z2, e, B2, B3):
+        return tuple(-u for u in fa_two_hidden_backward(x, z1, z2, e, B2, B3))
+    ok, out = run(check_fa_two_hidden, descent_steps, capsys=capsys)
+    assert not ok and "the sign is flipped" in out

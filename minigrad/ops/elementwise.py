@@ -110,9 +110,9 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
     if min is not None:
         inside = inside & (a >= min)
         out = xp.where(a < min, xp.asarray(min, dtype=a.dtype), out)
-    if max is not None:
-        inside = inside & (a <= max)
-        out = xp.where(a > max, xp.asarray(max, dtype=a.dtype), out)
+    if max is not None:  # applied last: with min > max every element becomes max, as in torch
+        inside = inside & (out <= max)
+        out = xp.where(out > max, xp.asarray(max, dtype=a.dtype), out)
     return x._result(out, (x,), lambda g: (xp.where(inside, g, xp.zeros_like(g)),), "clamp")
 
 

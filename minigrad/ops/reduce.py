@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from ..dtypes import DEFAULT_INT, is_floating
 from ..tensor import Tensor, _axis
-from .elementwise import _float_data
+from .elementwise import _float_data, maximum, minimum
 
 __all__ = ["sum", "mean", "max", "min", "amax", "amin", "var", "std", "logsumexp", "cumsum", "argmax", "argmin", "any", "all",
            "ValuesIndices"]
@@ -27,7 +27,7 @@ def _dims(x: Tensor, dim: Any, axis: Any) -> tuple[int, ...]:
     if dim is not None and axis is not None:
         raise TypeError("give either dim (PyTorch's name) or axis (NumPy's), not both")
     dim = axis if dim is None else dim
-    if dim is None:
+    if dim is None or (isinstance(dim, (tuple, list)) and not dim):  # dim=() reduces every axis, as in torch
         return tuple(range(x.ndim))
     dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
     axes = sorted({_axis(d, x.ndim) for d in dims})
@@ -71,7 +71,8 @@ def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
     axes, kept = _dims(x, dim, axis), _keep(keepdim, keepdims)
     count = math.prod(shape[i] for i in axes)
     scale = 1.0 / count if count else math.nan
-    out = xp.sum(x.data, axis=axes, keepdims=kept) * scale
+    wider = x._backend.dtype("float32") if x.dtype_name == "float16" else None  # float16 sums overflow early
+    out = xp.astype(xp.sum(x.data, axis=axes, keepdims=kept, dtype=wider) * scale, x.data.dtype)
     return x._result(out, (x,), lambda g: (_spread(xp, g * scale, shape, axes, kept),), "mean")
 
 
@@ -156,11 +157,15 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None, 
 
     The gradient goes to the element picked; in a tie with no `dim` it is shared evenly.
     """
+    if isinstance(dim, Tensor):  # x.max(other): the element-wise maximum, as torch
+        return maximum(x, dim)
     return _extreme(x, dim, keepdim, axis, keepdims, True, "max")
 
 
 def min(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None):
     """The smallest element, or with `dim`: (values, indices), as `max`."""
+    if isinstance(dim, Tensor):
+        return minimum(x, dim)
     return _extreme(x, dim, keepdim, axis, keepdims, False, "min")
 
 

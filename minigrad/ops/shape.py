@@ -131,6 +131,9 @@ def _index_part(x: Tensor, part: Any) -> Any:
             raise DeviceError(f"an index on {part.device} cannot index a tensor on {x.device}")
         if category(part.dtype_name) == 2:
             raise IndexError("tensors used as indices must be integer or bool tensors, got " + part.dtype_name)
+        if part.dtype_name == "uint8":  # torch reads uint8 as a mask (deprecated), NumPy as positions
+            raise IndexError("a uint8 tensor as an index is ambiguous (PyTorch reads it as a mask, NumPy as "
+                             "positions): use a bool mask, index.bool(), or int64 positions, index.long()")
         return int(part.item()) if part.ndim == 0 and part.dtype_name != "bool" else part.data
     if isinstance(part, (list, tuple)):
         array = host_array(part) if len(part) else host_array(part, "int64")
