@@ -370,6 +370,31 @@ class Tensor:
         with self._backend.errstate():
             return self._binary(other, _div, backward_of, "/", floating=True)
 
+    def __mod__(self, other: Any) -> Tensor:
+        """a mod b with the sign of b, as torch.remainder; d/da = 1, d/db = -floor(a / b) (a // b)."""
+        xp = self._backend.xp
+
+        def backward_of(a, b, out, need_a, need_b):
+            return lambda g: (g if need_a else None, -g * xp.floor_divide(a, b) if need_b else None)
+        with self._backend.errstate():
+            return self._binary(other, xp.remainder, backward_of, "%")
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return self._tensor_operand(other) % self
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        """floor(a / b), as torch.floor_divide, which has no gradient either (backward through it is an error)."""
+        def backward_of(a, b, out, need_a, need_b):
+            def backward(g):
+                raise RuntimeError("floor division (//) has no gradient (PyTorch: 'derivative for floor_divide is "
+                                   "not implemented'): compute it under no_grad() or from x.detach()")
+            return backward
+        with self._backend.errstate():
+            return self._binary(other, self._backend.xp.floor_divide, backward_of, "//")
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return self._tensor_operand(other) // self
+
     def __pow__(self, exponent: Any) -> Tensor:
         """d(a^b)/da = b a^(b-1) (0 where b = 0); d(a^b)/db = a^b ln a (0 where a = 0 and b >= 0).
 

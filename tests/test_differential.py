@@ -369,6 +369,7 @@ OPS: dict[str, Op] = {
     "mul": binary(lambda L, a, b: a * b),
     "div": binary(lambda L, a, b: a / b),
     "pow": binary(lambda L, a, b: a ** b),
+    "remainder": binary(lambda L, a, b: a % b),
     "maximum": binary(lambda L, a, b: L.lib.maximum(a, b)),
     "minimum": binary(lambda L, a, b: L.lib.minimum(a, b)),
     "where": Op(apply=lambda L, a, b, cmp: L.lib.where(COMPARISONS[cmp](a, b), a, b),

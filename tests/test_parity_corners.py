@@ -110,3 +110,34 @@ def test_an_integer_tensor_to_negative_integer_powers_says_what_to_do():
     with pytest.raises(RuntimeError, match="float"):
         mg.tensor([2, 3]) ** mg.tensor([-1, 2])
     assert (2 ** mg.tensor([1, 3])).tolist() == [2, 8]
+
+
+def test_view_is_reshape():
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = x.view(-1)
+    assert y.shape == (4,) and x.view(4, 1).shape == (4, 1)
+    (y * mg.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+    assert x.grad.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+
+
+@pytest.mark.parametrize("a, b", [([5, -7, 6], 3), ([5.5, -7.0, 0.5], -2.0), ([5, -7, 6], [2, 4, -4])])
+def test_remainder_and_floor_division_follow_torch(a, b):
+    ours_a, ours_b = mg.tensor(a), (mg.tensor(b) if isinstance(b, list) else b)
+    assert (ours_a % ours_b).tolist() == pytest.approx(list(np.remainder(a, b)))
+    assert (ours_a // ours_b).tolist() == pytest.approx(list(np.floor_divide(a, b)))
+    if torch is not None:
+        theirs_a, theirs_b = torch.tensor(a), (torch.tensor(b) if isinstance(b, list) else b)
+        assert (ours_a % ours_b).tolist() == pytest.approx((theirs_a % theirs_b).tolist())
+        assert (ours_a // ours_b).tolist() == pytest.approx((theirs_a // theirs_b).tolist())
+        assert (ours_a % ours_b).dtype_name == str(theirs_a.remainder(theirs_b).dtype).removeprefix("torch.")
+    assert (7 % mg.tensor([2, 3])).tolist() == [1, 1] and (7 // mg.tensor([2, 3])).tolist() == [3, 2]
+
+
+def test_remainder_gradient_and_floor_division_has_none():
+    a = mg.tensor([5.0, 7.5, -3.2], dtype="float64", requires_grad=True)
+    b = mg.tensor([2.0, -3.0, 1.5], dtype="float64", requires_grad=True)
+    assert mg.gradcheck(lambda a, b: a % b, [a, b])
+    (a % b).sum().backward()
+    assert a.grad.tolist() == [1.0, 1.0, 1.0] and b.grad.tolist() == [-2.0, 3.0, 3.0]
+    with pytest.raises(RuntimeError, match="no gradient"):
+        (a // 2).sum().backward()

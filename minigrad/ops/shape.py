@@ -351,8 +351,9 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -
     return cat([unsqueeze(t, ax) for t in tensors], ax)
 
 
-for _fn in (reshape, view, permute, transpose, squeeze, unsqueeze, flatten, expand, gather, tril, triu, split, chunk):
+for _fn in (reshape, permute, transpose, squeeze, unsqueeze, flatten, expand, gather, tril, triu, split, chunk):
     setattr(Tensor, _fn.__name__, _fn)
+Tensor.view = reshape  # torch's view never copies and refuses some strides; here it is reshape
 Tensor.__getitem__ = getitem
 Tensor.T = property(_reversed_axes)
 Tensor.mT = property(_last_two_swapped)
