@@ -14,8 +14,10 @@ cost per op fades as the arrays grow.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
+import time
 from pathlib import Path
 
 # PyTorch's OpenMP threads otherwise spin after each of its steps and, on a
@@ -30,7 +32,7 @@ from harness import table, time_alternately, write_results  # noqa: E402
 
 import minigrad as mg  # noqa: E402
 import minigrad.functional as F  # noqa: E402
-from minigrad import nn, optim  # noqa: E402
+from minigrad import autograd, nn, optim  # noqa: E402
 
 try:
     import torch
@@ -231,6 +233,40 @@ def compare_with_numpy_only() -> None:
               f" minigrad / numpy = {ours / theirs:.2f}")
 
 
+def breakdown(sizes, batch, calls=20000) -> None:
+    """minigrad's step in parts, each timed back to back (the best of three loops of `calls`)."""
+    def per_call(fn):
+        for _ in range(calls // 20):
+            fn()
+        best = math.inf
+        for _ in range(3):
+            start = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            best = min(best, (time.perf_counter() - start) / calls)
+        return best * 1e6
+
+    X, y, weights = make_problem(sizes, batch)
+    model, opt = minigrad_model(sizes, weights)
+    Xt, yt = mg.tensor(X), mg.tensor(y)
+    forward = per_call(lambda: F.cross_entropy(model(Xt), yt))
+    with_backward = per_call(lambda: F.cross_entropy(model(Xt), yt).backward())
+    step = per_call(lambda: minigrad_step(model, opt, Xt, yt))
+    nodes = autograd.topological_order(F.cross_entropy(model(Xt), yt))
+    grads = [(node, np.ones(node.shape, dtype=np.float32)) for node in nodes if node._backward is not None]
+    formulas = per_call(lambda: [node._backward(g) for node, g in grads])
+    np_weights = [(W.copy(), b.copy()) for W, b in weights]
+    by_hand = per_call(lambda: numpy_step(X, y, np_weights))
+    backward = with_backward - forward
+    print(f"{'-'.join(map(str, sizes))} (batch {batch}), microseconds per step, each part timed back to back:")
+    print(f"  minigrad step           {step:6.0f}")
+    print(f"    forward and loss      {forward:6.0f}  ({len(grads)} operations)")
+    print(f"    backward              {backward:6.0f}  = the operations' backward formulas {formulas:.0f}"
+          f" + the engine's bookkeeping {backward - formulas:.0f} ({len(nodes)} nodes)")
+    print(f"    zero_grad and SGD     {step - with_backward:6.0f}")
+    print(f"  hand-written NumPy step {by_hand:6.0f}")
+
+
 def plot_sweep(results: dict, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -256,9 +292,15 @@ def main() -> None:
                         help="time minigrad against NumPy alone, print the ratios and write nothing (to compare "
                              "two versions of the library: PYTHONPATH=path/to/other/checkout python bench/mlp.py "
                              "--numpy-only)")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="where minigrad's time goes in the smallest step (forward and loss, the backward "
+                             "formulas, the engine's bookkeeping, the optimizer); prints, writes nothing")
     args = parser.parse_args()
     if args.numpy_only:
         compare_with_numpy_only()
+        return
+    if args.breakdown:
+        breakdown(*CONFIGS[0])
         return
     results, rows = {}, []
     names = ["numpy", "minigrad", "pytorch", "jax jit", "matmuls only"]
