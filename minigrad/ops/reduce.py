@@ -72,7 +72,9 @@ def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
     count = math.prod(shape[i] for i in axes)
     scale = 1.0 / count if count else math.nan
     wider = x._backend.dtype("float32") if x.dtype_name == "float16" else None  # float16 sums overflow early
-    out = xp.astype(xp.sum(x.data, axis=axes, keepdims=kept, dtype=wider) * scale, x.data.dtype)
+    out = xp.sum(x.data, axis=axes, keepdims=kept, dtype=wider) * scale
+    if wider is not None:
+        out = xp.astype(out, x.data.dtype)
     return x._result(out, (x,), lambda g: (_spread(xp, g * scale, shape, axes, kept),), "mean")
 
 

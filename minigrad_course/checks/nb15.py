@@ -254,9 +254,8 @@ def _two_layer_slips(a: dict[str, np.ndarray]) -> dict[str, list[tuple[np.ndarra
             "B3 is used untransposed: it has the shape of W3^T, so the error of layer 2 is e @ B3.T")
         add(lower(d2, through=B2), "B2 is used untransposed: it has the shape of W2^T, so delta1 = (delta2 @ B2.T) "
                                    "* (z1 > 0)")
-    d1 = (d2 @ B2.T) * (z1 > 0)
-    add([("dW1", -(d1.T @ x)), ("db1", -d1.sum(axis=0)), ("dW2", -(d2.T @ h1)), ("db2", -d2.sum(axis=0)),
-         ("dW3", -(e.T @ h2)), ("db3", -e.sum(axis=0))],
+    right = lower(d2) + [("dW2", d2.T @ h1), ("db2", d2.sum(axis=0)), ("dW3", e.T @ h2), ("db3", e.sum(axis=0))]
+    add([(name, -update) for name, update in right],
         "the sign is flipped: return the updates as autograd leaves them in .grad (dW3 = e^T h2, ...); "
         "the optimizer subtracts them")
     if B2.shape == B3.shape:
